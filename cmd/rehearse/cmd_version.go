@@ -10,6 +10,8 @@ import (
 	"github.com/odoo-rehearse/rehearse/rehearsal/version"
 )
 
+func init() { register(newVersionCommand) }
+
 func newVersionCommand(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",

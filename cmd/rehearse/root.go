@@ -58,10 +58,18 @@ Exit codes: 0 approved, 1 rejected, 2 could not rehearse, 130 interrupted.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return exit.Input("%v (see rehearse --help)", err)
 	})
-	root.AddCommand(
-		newVersionCommand(g),
-	)
+	for _, newCommand := range commands {
+		root.AddCommand(newCommand(g))
+	}
 	return root
+}
+
+// commands lists the subcommands. Each command's file appends its
+// constructor in init, so adding a command touches one file only.
+var commands []func(*globalOptions) *cobra.Command
+
+func register(newCommand func(*globalOptions) *cobra.Command) {
+	commands = append(commands, newCommand)
 }
 
 // usageArgs turns cobra's positional-argument errors into bad input (exit 2).

@@ -90,8 +90,8 @@ func Failing() *report.Report {
 }
 
 const (
-	passed  = report.PhasePassed
-	failed  = report.PhaseFailed
+	passed = report.PhasePassed
+	failed = report.PhaseFailed
 )
 
 const migrationTraceback = `Traceback (most recent call last):

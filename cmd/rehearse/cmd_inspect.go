@@ -58,7 +58,9 @@ func runInspect(ctx context.Context, g *globalOptions, opts *inspectOptions) err
 
 func printInspection(w io.Writer, b *backup.Backup) error {
 	var s strings.Builder
-	row := func(k, format string, args ...any) { fmt.Fprintf(&s, "%-12s %s\n", k+":", fmt.Sprintf(format, args...)) }
+	row := func(k, format string, args ...any) {
+		fmt.Fprintf(&s, "%-12s %s\n", k+":", fmt.Sprintf(format, args...))
+	}
 	row("backup", "%s", b.Path)
 	row("format", "%s (%s dump %s)", b.Format, b.DumpKind, b.DumpPath)
 	row("sha256", "%s", b.SHA256)

@@ -88,6 +88,10 @@ var (
 	digest  = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 )
 
+// IsSHA256 reports whether s is a sha256 in lowercase hex (as a backup's
+// hash is written in reports).
+func IsSHA256(s string) bool { return sha256H.MatchString(s) }
+
 // IsImageID reports whether s is a full image ID ("sha256:<64 hex>").
 func IsImageID(s string) bool { return imageID.MatchString(s) }
 

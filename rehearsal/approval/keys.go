@@ -22,6 +22,20 @@ const (
 	PublicKeyFile  = "approval.pub"
 )
 
+// DefaultKeyDir is where `rehearse keys init` puts a key pair and where
+// signing and verifying look for it: $REHEARSE_KEY_DIR, else the user's
+// configuration directory (~/.config/rehearse/keys on Linux). Never the
+// working tree, where a private key would be one `git add .` from leaking.
+func DefaultKeyDir() string {
+	if d := os.Getenv("REHEARSE_KEY_DIR"); d != "" {
+		return d
+	}
+	if cfg, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(cfg, "rehearse", "keys")
+	}
+	return filepath.Join(".rehearse", "keys")
+}
+
 // KeyID is the fingerprint of a public key: the first 128 bits of the
 // SHA-256 of its raw bytes, in hex, prefixed with the algorithm.
 func KeyID(pub ed25519.PublicKey) string {

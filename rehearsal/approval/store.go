@@ -30,8 +30,17 @@ type Stored struct {
 	Err      error
 }
 
-// DefaultStoreDir is where approvals go when no --store is given.
+// DefaultStoreDir is where approvals go when neither --store nor
+// $REHEARSE_APPROVAL_STORE says otherwise.
 const DefaultStoreDir = ".rehearse/approvals"
+
+// DefaultStore returns $REHEARSE_APPROVAL_STORE, else DefaultStoreDir.
+func DefaultStore() string {
+	if s := os.Getenv("REHEARSE_APPROVAL_STORE"); s != "" {
+		return s
+	}
+	return DefaultStoreDir
+}
 
 // OpenStore opens a store from its spec: a postgres:// or postgresql://
 // URL for a team's ledger, otherwise a directory.

@@ -159,4 +159,3 @@ func orNone(s string) string {
 	}
 	return s
 }
-

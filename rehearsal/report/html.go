@@ -62,11 +62,13 @@ type timelineBar struct {
 	Name, Label, Status string
 	X, Y, W             float64
 	TextX               float64
+	Anchor              string // "start", or "end" when the label goes left of a bar near the edge
 }
 
 type timelineTick struct {
-	X     float64
-	Label string
+	X      float64
+	Label  string
+	Anchor string
 }
 
 const (
@@ -100,21 +102,31 @@ func timeline(r *Report) timelineView {
 			x += p.Start.Sub(start).Seconds() * scale
 		}
 		w := max(p.Duration.Std().Seconds()*scale, 2) // a skipped phase still shows as a tick
-		tv.Bars = append(tv.Bars, timelineBar{
+		bar := timelineBar{
 			Name:   clean(p.Name),
 			Label:  p.Duration.String(),
 			Status: string(p.Status),
 			X:      x,
 			Y:      float64(i*timelineRow + 4),
 			W:      w,
-			TextX:  min(x+w+4, timelineWidth-60),
-		})
+			TextX:  x + w + 4,
+			Anchor: "start",
+		}
+		if bar.TextX > timelineWidth-60 {
+			bar.TextX, bar.Anchor = x-4, "end"
+		}
+		tv.Bars = append(tv.Bars, bar)
 	}
 	for i := 0; i <= 4; i++ {
 		frac := float64(i) / 4
+		anchor := "middle"
+		if i == 4 {
+			anchor = "end"
+		}
 		tv.Ticks = append(tv.Ticks, timelineTick{
-			X:     timelineLabel + frac*float64(timelineWidth-timelineLabel-10),
-			Label: humanDuration(time.Duration(frac * span * float64(time.Second))),
+			X:      timelineLabel + frac*float64(timelineWidth-timelineLabel-10),
+			Label:  humanDuration(time.Duration(frac * span * float64(time.Second))),
+			Anchor: anchor,
 		})
 	}
 	return tv

@@ -41,5 +41,13 @@ lint:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 
+# The HTML report in a real browser: renders a passing and a failing report
+# in headless Chromium (Debian package: chromium) and checks the screenshot
+# and the DOM; screenshots and pages are kept in out/check-report.
+check-report:
+	@command -v chromium >/dev/null || { echo 'check-report needs Chromium: apt-get install -y chromium' >&2; exit 1; }
+	REHEARSE_REPORT_SCREENSHOTS=$(CURDIR)/out/check-report $(GO) test -count=1 -run '^TestReportRendersInChromium$$' -v ./rehearsal/report/
+	@ls -l out/check-report
+
 clean:
 	rm -rf bin out

@@ -99,7 +99,10 @@ func (b *Backup) WriteFilestore(ctx context.Context, w io.Writer, dir string) er
 		if err := safeName(rel); err != nil {
 			return exit.Input("backup %s: filestore: %v", b.Path, err)
 		}
-		name := dir + "/" + rel
+		name := rel
+		if dir != "." {
+			name = dir + "/" + rel
+		}
 		if err := mkdirs(name); err != nil {
 			return err
 		}
@@ -109,7 +112,7 @@ func (b *Backup) WriteFilestore(ctx context.Context, w io.Writer, dir string) er
 		_, err := io.Copy(tw, r)
 		return err
 	}
-	if err := mkdirs(dir + "/x"); err != nil {
+	if err := mkdirs(dir + "/x"); dir != "." && err != nil {
 		return err
 	}
 	switch b.Format {

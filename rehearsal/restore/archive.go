@@ -166,4 +166,3 @@ func archiveRows(ctx context.Context, pg Postgres, file string) (map[string]int6
 	}
 	return counts, nil
 }
-

@@ -13,7 +13,7 @@ LDFLAGS := -s -w -X github.com/odoo-rehearse/rehearse/rehearsal/version.Version=
 export TESTCONTAINERS_RYUK_DISABLED := true
 export TESTCONTAINERS_HOST_OVERRIDE ?= 127.0.0.1
 
-.PHONY: all build images demo test bench bench-restore bench-xmlrpc fuzz lint torture fixtures check-report clean
+.PHONY: all build images demo test bench bench-restore bench-xmlrpc fuzz lint torture fixtures fixtures-large check-report clean
 
 all: build
 
@@ -25,9 +25,26 @@ build:
 images:
 	bash fixtures/images/build-all.sh
 
-test:
+# The generated backups tests and the demo use (small, seconds), in
+# fixtures/testdata/generated/ (gitignored). The large one (over 1 GB in
+# PostgreSQL, minutes) is for restore benchmarks: make fixtures-large.
+fixtures: images
+	$(GO) run ./fixtures/backupgen/cmd/backupgen --scale small --out fixtures/testdata/generated
+	$(GO) run ./fixtures/backupgen/cmd/backupgen --scale small --variant neutralize-breaker --out fixtures/testdata/generated
+
+fixtures-large: images
+	$(GO) run ./fixtures/backupgen/cmd/backupgen --scale large --out fixtures/testdata/generated
+
+# Container tests run against the local images, so make them first. The
+# full log goes to out/test.log; the terminal gets each test's verdict and
+# what the tests chose to log (which containers, which figures).
+test: images
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 45m ./...
+	@mkdir -p out
+	set -o pipefail; $(GO) test -count=1 -timeout 60m -v ./... 2>&1 | tee out/test.log \
+		| grep -E --line-buffered '^(--- |ok |FAIL|panic:|PASS$$|\?)|^ +[A-Za-z0-9_]+_test\.go:[0-9]+: |^ +--- '
+	@echo "full log: out/test.log"
+	@echo "test: $$(grep -c -- '--- PASS' out/test.log) passed, $$(grep -c -- '--- FAIL' out/test.log) failed, $$(grep -c -- '--- SKIP' out/test.log) skipped"
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...

@@ -84,7 +84,12 @@ func (l *Ledger) ensureTable(ctx context.Context) error {
 			return fmt.Errorf("approval ledger %s: %v", l.where, err)
 		}
 		// Another writer may have created it while we waited for the lock.
-		if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, LedgerTable).Scan(&exists); err != nil || exists {
+		// Ask pg_class with a fresh snapshot: to_regclass goes through the
+		// session's catalog cache, which an advisory lock does not refresh,
+		// so it can still say "missing" here (the concurrency test caught
+		// exactly that).
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class
+			WHERE relname = $1 AND relnamespace = current_schema()::regnamespace)`, LedgerTable).Scan(&exists); err != nil || exists {
 			return err
 		}
 		if _, err := tx.Exec(ctx, ledgerDDL); err != nil {

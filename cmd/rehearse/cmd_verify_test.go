@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/odoo-rehearse/rehearse/rehearsal/approval"
+	"github.com/odoo-rehearse/rehearse/rehearsal/container/containertest"
 	"github.com/odoo-rehearse/rehearse/rehearsal/report"
 	"github.com/odoo-rehearse/rehearse/rehearsal/report/reporttest"
 )
@@ -226,4 +227,31 @@ func localImageTagged(t *testing.T, ref string) (string, string) {
 		cli.ImageRemove(context.Background(), inspect.ID, client.ImageRemoveOptions{Force: true})
 	})
 	return ref, inspect.ID
+}
+
+// A team's ledger in PostgreSQL is a store like a directory: the gate
+// reads it through --store postgres://..., and never prints the password.
+func TestVerifyAgainstLedger(t *testing.T) {
+	pg := containertest.Postgres(t)
+	dsn := pg.ConnString("postgres")
+	g := newGate(t)
+	priv, err := approval.LoadPrivateKey(filepath.Join(g.keyDir, approval.PrivateKeyFile))
+	require.NoError(t, err)
+	a, err := approval.Issue(reporttest.Passing(), priv, time.Now().Add(-time.Hour))
+	require.NoError(t, err)
+	ledger, err := approval.OpenLedger(t.Context(), dsn)
+	require.NoError(t, err)
+	require.NoError(t, ledger.Put(t.Context(), a))
+	require.NoError(t, ledger.Close())
+
+	code, out, errOut := runCLI(t, "verify", "--pubkey", g.pubkey, "--store", dsn, "--target-image", reporttest.TargetImageID)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "approved: target image "+reporttest.TargetImageID)
+	assert.Contains(t, out, "rehearse_approvals seq 1")
+	assert.NotContains(t, out, pg.Password())
+
+	code, out, errOut = runCLI(t, "verify", "--pubkey", g.pubkey, "--store", dsn, "--target-image", "sha256:"+strings.Repeat("2", 64))
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, errOut, "no approval for target image")
+	assert.NotContains(t, errOut, pg.Password())
 }

@@ -137,7 +137,7 @@ func num(f float64) string { return strings.TrimSuffix(fmt.Sprintf("%.6f", f), "
 
 // Compare is how a step's before and after values must relate.
 type Compare struct {
-	Op       string  `json:"op"`              // same, grew, shrank, kept, within, shrank_by_at_most, grew_by_at_most
+	Op       string  `json:"op"`               // same, grew, shrank, kept, within, shrank_by_at_most, grew_by_at_most
 	Amount   float64 `json:"amount,omitempty"` // for within / *_by_at_most
 	Percent  bool    `json:"percent,omitempty"`
 	Path     string  `json:"path,omitempty"`

@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/odoo-rehearse/rehearse/rehearsal/report"
 )
 
 // The key pair's file names in a key directory. The formats are the
@@ -93,34 +95,14 @@ func GenerateKeyPair(dir string) (keyID string, err error) {
 	return KeyID(pub), nil
 }
 
-// writeNew creates path with data, failing if it exists. The file is
-// written under a temporary name and linked into place, so a crash never
-// leaves a truncated key under the real name.
-func writeNew(path string, data []byte, perm fs.FileMode) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
+// writeNew creates path with data, failing if it exists; a crash never
+// leaves a truncated file under the real name.
+func writeNew(path string, data []byte, perm fs.FileMode) error {
+	err := report.WriteFileNew(path, data, perm)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%w: %s", ErrKeyExists, path)
 	}
-	defer func() {
-		tmp.Close()
-		os.Remove(tmp.Name())
-	}()
-	if err = tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%w: %s", ErrKeyExists, path)
-		}
-		return err
-	}
-	return nil
+	return err
 }
 
 // LoadPrivateKey reads a PEM PKCS #8 ed25519 private key. It refuses a key

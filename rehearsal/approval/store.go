@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/odoo-rehearse/rehearse/rehearsal/report"
 )
 
 // Store keeps approvals. Stores only ever add: an approval is evidence,
@@ -72,7 +74,7 @@ func (s DirStore) Put(_ context.Context, a *Approval) error {
 	// Time first so a listing reads in order; random last so concurrent
 	// writers never collide.
 	name := time.Now().UTC().Format("20060102T150405.000000000Z") + "-" + safeName(a.KeyID) + "-" + rand.Text()[:8] + ".json"
-	if err := writeNew(filepath.Join(s.Dir, name), data, 0o644); err != nil {
+	if err := report.WriteFileNew(filepath.Join(s.Dir, name), data, 0o644); err != nil {
 		return fmt.Errorf("approval store %s: %v", s.Dir, err)
 	}
 	return nil

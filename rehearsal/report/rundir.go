@@ -114,17 +114,29 @@ func WriteRunDir(dir string, r *Report) error {
 // WriteFileAtomic writes data to path through a temporary file in the same
 // directory, synced and then renamed over path: readers see the old file or
 // the new one, never a torn one.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	return stage(path, data, perm, os.Rename)
+}
+
+// WriteFileNew is WriteFileAtomic for files that must never be replaced
+// (keys, recorded approvals): the synced temporary file is hard-linked to
+// path, which fails with fs.ErrExist when path exists, even when two
+// writers race.
+func WriteFileNew(path string, data []byte, perm os.FileMode) error {
+	return stage(path, data, perm, os.Link)
+}
+
+// stage writes data to a synced temporary file beside path and hands it
+// to place (rename or link); the temporary name never outlives the call.
+func stage(path string, data []byte, perm os.FileMode, place func(tmp, path string) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
+		tmp.Close()
+		os.Remove(tmp.Name()) // after a rename there is nothing left to remove
 	}()
 	if err = tmp.Chmod(perm); err != nil {
 		return err
@@ -138,10 +150,10 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	if err = tmp.Close(); err != nil {
 		return err
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if err = place(tmp.Name(), path); err != nil {
 		return err
 	}
-	// The rename is durable only once the directory entry is.
+	// The new name is durable only once the directory entry is.
 	if d, derr := os.Open(dir); derr == nil {
 		d.Sync()
 		d.Close()

@@ -3,6 +3,8 @@ package container
 import (
 	"os"
 	"strings"
+
+	tclog "github.com/testcontainers/testcontainers-go/log"
 )
 
 func init() { configureTestcontainers() }
@@ -10,6 +12,11 @@ func init() { configureTestcontainers() }
 // configureTestcontainers runs before the first testcontainers call (it
 // reads its configuration once, lazily). Explicit settings win.
 func configureTestcontainers() {
+	// testcontainers narrates every container it creates on stderr; the
+	// runner reports progress itself. REHEARSE_DOCKER_LOG=1 brings it back.
+	if os.Getenv("REHEARSE_DOCKER_LOG") != "1" {
+		tclog.SetDefault(tclog.NewNoopLogger())
+	}
 	// Ryuk is an image pulled from a registry; these machines have none, and
 	// rehearse owns its cleanup through labels anyway.
 	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {

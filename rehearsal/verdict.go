@@ -1,0 +1,145 @@
+package rehearsal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/odoo-rehearse/rehearse/rehearsal/approval"
+	"github.com/odoo-rehearse/rehearse/rehearsal/exit"
+	"github.com/odoo-rehearse/rehearse/rehearsal/report"
+)
+
+// decide turns what the walk found into the verdict, writes the run
+// directory, and signs an approval when, and only when, everything passed.
+// It is the "verdict" phase of the report.
+func (r *Run) decide(ctx context.Context, walkErr error) error {
+	start := time.Now()
+	r.display.Start("verdict")
+	rep := r.Report
+	rep.FinishedAt = r.Opts.Now().UTC()
+	rep.Reasons = []string{}
+
+	code := exit.Code(walkErr)
+	if walkErr != nil && ctx.Err() != nil {
+		code = exit.Interrupted
+	}
+	for _, c := range rep.Checks {
+		if c.Status != report.CheckPass && code == exit.Approved {
+			code = exit.Rejected
+		}
+	}
+	switch code {
+	case exit.Approved:
+		rep.Verdict = report.Approved
+	case exit.Rejected:
+		rep.Verdict = report.Rejected
+	default:
+		rep.Verdict = report.Error
+	}
+	if walkErr != nil {
+		rep.Reasons = append(rep.Reasons, walkErr.Error())
+	}
+	for _, c := range rep.Checks {
+		if c.Status != report.CheckPass && len(rep.Reasons) < 20 {
+			rep.Reasons = append(rep.Reasons, fmt.Sprintf("check %s: %s", c.Name, firstNonEmpty(c.Message, "expected "+c.Expected+", got "+c.Got)))
+		}
+	}
+	if rep.Upgrade.Duration > 0 {
+		rep.MaintenanceWindow = report.EstimateWindow(time.Duration(rep.Upgrade.Duration))
+	}
+
+	var approvalErr error
+	if rep.Verdict == report.Approved {
+		approvalErr = r.approve(ctx)
+	}
+	phase := report.Phase{Name: "verdict", Status: report.PhasePassed, Start: start, End: time.Now()}
+	phase.Duration = report.Duration(phase.End.Sub(start))
+	if approvalErr != nil {
+		phase.Status, phase.Reason = report.PhaseFailed, approvalErr.Error()
+	}
+	rep.Phases = append(rep.Phases, phase)
+	writeErr := report.WriteRunDir(r.RunDir, rep)
+	r.display.End("verdict", string(rep.Verdict), firstReason(rep))
+
+	switch {
+	case writeErr != nil:
+		return exit.Infra("write the report to %s: %v", r.RunDir, writeErr)
+	case approvalErr != nil:
+		return approvalErr
+	case code == exit.Approved:
+		return nil
+	case walkErr != nil:
+		return exit.WithCode(code, walkErr)
+	default:
+		return exit.Reject("%d checks did not pass", len(rep.Reasons))
+	}
+}
+
+// approve signs the approval with the team's key and stores it. With no
+// key the verdict stands but no approval exists, and a production gate
+// (rehearse verify) will refuse: say so plainly.
+func (r *Run) approve(ctx context.Context) error {
+	keyPath := r.Spec.Approval.Key
+	if keyPath == "" {
+		keyPath = filepath.Join(approval.DefaultKeyDir(), approval.PrivateKeyFile)
+	} else {
+		keyPath = r.Spec.Resolve(keyPath)
+	}
+	key, err := approval.LoadPrivateKey(keyPath)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			r.display.Note("approved, but no approval was signed: no key at %s (create one with `rehearse keys init`)", keyPath)
+			return nil
+		}
+		return exit.Input("approval key %s: %v", keyPath, err)
+	}
+	a, err := approval.Issue(r.Report, key, r.Opts.Now())
+	if err != nil {
+		return exit.Infra("sign the approval: %v", err)
+	}
+	storeSpec := r.Spec.Approval.Store
+	if storeSpec == "" {
+		storeSpec = approval.DefaultStore()
+	}
+	if !isURL(storeSpec) {
+		storeSpec = r.Spec.Resolve(storeSpec)
+	}
+	store, err := approval.OpenStore(ctx, storeSpec)
+	if err != nil {
+		return exit.Infra("approval store: %v", err)
+	}
+	defer store.Close()
+	if err := store.Put(ctx, a); err != nil {
+		return exit.Infra("store the approval: %v", err)
+	}
+	data, err := a.Marshal()
+	if err == nil {
+		err = report.WriteFileAtomic(filepath.Join(r.RunDir, "approval.json"), data, 0o644)
+	}
+	if err != nil {
+		return exit.Infra("write approval.json: %v", err)
+	}
+	r.Report.Artifacts["approval"] = "approval.json"
+	r.display.Note("approval signed and stored in %s", redactURL(storeSpec))
+	return nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func firstReason(rep *report.Report) string {
+	if len(rep.Reasons) == 0 {
+		return ""
+	}
+	return rep.Reasons[0]
+}
+
+func inputError(err error) error { return exit.WithCode(exit.CannotRun, err) }

@@ -97,7 +97,7 @@ type Duration time.Duration
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
 	if err != nil || v <= 0 {
-		return fmt.Errorf("%q is not a duration (use 90s, 30m, 2h)", n.Value)
+		return fmt.Errorf("line %d: %q is not a duration (use 90s, 30m, 2h)", n.Line, n.Value)
 	}
 	*d = Duration(v)
 	return nil

@@ -36,8 +36,9 @@ type loader struct {
 	loaded  map[string]int64
 	copyErr map[string]bool // tables whose COPY failed under an allow pattern
 
-	tableBytes map[string]int64
-	post       []*post
+	tableBytes  map[string]int64
+	partitioned map[string]bool // tables created with PARTITION BY
+	post        []*post
 }
 
 type worker struct {
@@ -59,7 +60,7 @@ type chunk struct {
 }
 
 func loadPlain(ctx context.Context, pg Postgres, b *backup.Backup, db string, o *options, res *Result, timed func(string, func() error) error) error {
-	l := &loader{o: o, res: res, where: b.Path, loaded: map[string]int64{}, copyErr: map[string]bool{}, tableBytes: map[string]int64{}}
+	l := &loader{o: o, res: res, where: b.Path, loaded: map[string]int64{}, copyErr: map[string]bool{}, tableBytes: map[string]int64{}, partitioned: map[string]bool{}}
 	if b.Format == backup.FormatZip {
 		l.where += ": " + b.DumpPath
 	}
@@ -162,6 +163,10 @@ func (l *loader) read(ctx context.Context, s *plaindump.Scanner, chunks chan<- c
 			continue
 		}
 		sql := it.SQL
+		if hasPrefixFold(sql, "CREATE TABLE ") && containsFold(sql, " PARTITION BY ") {
+			name, _ := readName(skipWords(sql, "CREATE", "TABLE"))
+			l.partitioned[name] = true
+		}
 		switch {
 		case hasPrefixFold(sql, "SET transaction_timeout") && l.serverMajor > 0 && l.serverMajor < 17:
 			l.note("line %d: skipped %s (PostgreSQL %d does not know it; pg_dump 17+ writes it)", it.Line, sql, l.serverMajor)

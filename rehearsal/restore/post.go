@@ -3,6 +3,7 @@ package restore
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/odoo-rehearse/rehearse/rehearsal/backup/plaindump"
@@ -17,6 +18,90 @@ type unit struct {
 	cost   int64
 	after  []*unit // units that must finish first
 	done   bool
+}
+
+// Units of tables under smallUnit bytes are batched, up to maxBatch
+// statements per round trip.
+const (
+	smallUnit = 1 << 20
+	maxBatch  = 200
+)
+
+// readyBeside reports whether u can join a batch holding the locks in
+// mine: locks the batch holds itself do not count against it.
+func readyBeside(u *unit, mine map[string]bool, ready func(*unit) bool, excl map[string]bool, shared map[string]int) bool {
+	for _, a := range u.after {
+		if !a.done {
+			return false
+		}
+	}
+	for _, t := range u.excl {
+		if excl[t] && !mine[t] || shared[t] > 0 && !mine[t] {
+			return false
+		}
+	}
+	for _, t := range u.shared {
+		if excl[t] && !mine[t] {
+			return false
+		}
+	}
+	return true
+}
+
+func acquireMore(u *unit, excl map[string]bool, shared map[string]int) {
+	for _, t := range u.excl {
+		excl[t] = true
+	}
+	for _, t := range u.shared {
+		shared[t]++
+	}
+}
+
+// splitForeignKeys turns each foreign key into ADD ... NOT VALID (a catalog
+// change, no scan) and returns the VALIDATE CONSTRAINT units that check the
+// rows. Adding a foreign key locks the referenced table in a self-conflicting
+// mode, and nearly every Odoo table references res_users: added whole, the
+// keys and their scans run one at a time. VALIDATE locks the referenced
+// table only in ROW SHARE mode, so the scans of different tables run in
+// parallel. The end state is the same: every constraint validated.
+func (l *loader) splitForeignKeys(fks []*unit) []*unit {
+	var validates []*unit
+	for _, u := range fks {
+		if u.global {
+			continue
+		}
+		v := &unit{excl: []string{u.excl[0]}, cost: u.cost, after: []*unit{u}}
+		var rewritten []*plaindump.Item
+		for _, it := range u.items {
+			name := constraintName(it.SQL)
+			// PostgreSQL refuses NOT VALID foreign keys on partitioned tables.
+			if name == "" || containsFold(it.SQL, "NOT VALID") || !strings.HasSuffix(it.SQL, ";") || l.partitioned[u.excl[0]] {
+				rewritten = append(rewritten, it)
+				continue
+			}
+			nv := *it
+			nv.SQL = strings.TrimSuffix(it.SQL, ";") + " NOT VALID;"
+			rewritten = append(rewritten, &nv)
+			val := *it
+			val.SQL = "ALTER TABLE " + u.excl[0] + " VALIDATE CONSTRAINT " + name + ";"
+			v.items = append(v.items, &val)
+		}
+		u.items = rewritten
+		if len(v.items) > 0 {
+			validates = append(validates, v)
+		}
+	}
+	return validates
+}
+
+// constraintName reads the name after ADD CONSTRAINT.
+func constraintName(sql string) string {
+	i := indexFold(sql, " ADD CONSTRAINT ")
+	if i < 0 {
+		return ""
+	}
+	name, _ := readName(sql[i+len(" ADD CONSTRAINT "):])
+	return name
 }
 
 // postData builds indexes and constraints in a safe order: primary keys,
@@ -69,13 +154,19 @@ func (l *loader) postData(ctx context.Context) error {
 		}
 	}
 	for _, p := range indexes {
+		if c := constraints[p.table]; c != nil && l.tableBytes[p.table] < smallUnit {
+			// A small table's indexes go with its keys: one round trip.
+			c.items = append(c.items, p.item)
+			continue
+		}
 		u := &unit{items: []*plaindump.Item{p.item}, shared: []string{p.table}, global: p.table == "", cost: l.tableBytes[p.table] + 1}
 		if c := constraints[p.table]; c != nil {
 			u.after = []*unit{c}
 		}
 		phase1 = append(phase1, u)
 	}
-	for _, phase := range [][]*unit{phase1, attaches, fks, rest} {
+	validates := l.splitForeignKeys(fks)
+	for _, phase := range [][]*unit{phase1, attaches, fks, validates, rest} {
 		if err := l.schedule(ctx, phase); err != nil {
 			return err
 		}
@@ -121,22 +212,61 @@ func (l *loader) schedule(ctx context.Context, units []*unit) error {
 		}
 		return true
 	}
-	take := func() *unit {
+	acquire := func(u *unit) {
+		for _, t := range u.excl {
+			excl[t] = true
+		}
+		for _, t := range u.shared {
+			shared[t]++
+		}
+		running++
+		global = global || u.global
+	}
+	// take returns the next ready unit and, when it is small, more small
+	// units that fit beside it: a batch of them costs one round trip
+	// instead of one each. Units of one batch run in order in one
+	// session, so they may share locks with each other.
+	take := func() []*unit {
+		var batch []*unit
+		statements := 0
+		mine := map[string]bool{}
 		for i, u := range units {
-			if u != nil && ready(u) {
-				units[i] = nil
-				for _, t := range u.excl {
-					excl[t] = true
+			if u == nil {
+				continue
+			}
+			if len(batch) == 0 {
+				if !ready(u) {
+					continue
 				}
-				for _, t := range u.shared {
-					shared[t]++
+			} else {
+				if u.global || u.cost > smallUnit || !readyBeside(u, mine, ready, excl, shared) {
+					continue
 				}
-				running++
-				global = global || u.global
-				return u
+			}
+			units[i] = nil
+			batch = append(batch, u)
+			statements += len(u.items)
+			for _, t := range u.excl {
+				if !mine[t] {
+					mine[t] = true
+				}
+			}
+			for _, t := range u.shared {
+				mine[t] = true
+			}
+			if len(batch) == 1 {
+				acquire(u)
+				if u.global || u.cost > smallUnit {
+					break
+				}
+			} else {
+				acquireMore(u, excl, shared)
+			}
+			if statements >= maxBatch {
+				break
 			}
 		}
-		return nil
+		return batch
 	}
 	var wg sync.WaitGroup
 	for _, w := range l.workers {
@@ -144,35 +274,41 @@ func (l *loader) schedule(ctx context.Context, units []*unit) error {
 			mu.Lock()
 			defer mu.Unlock()
 			for {
-				var u *unit
+				var batch []*unit
 				for left > 0 && failed == nil && ctx.Err() == nil {
-					if u = take(); u != nil {
+					if batch = take(); batch != nil {
 						break
 					}
 					cond.Wait()
 				}
-				if u == nil {
+				if batch == nil {
 					cond.Broadcast()
 					return
 				}
 				mu.Unlock()
+				var items []*plaindump.Item
+				for _, u := range batch {
+					items = append(items, u.items...)
+				}
 				err := l.catchUp(ctx, w)
 				if err == nil {
-					err = l.execBatch(ctx, w.conn, u.items)
+					err = l.execBatch(ctx, w.conn, items)
 				}
 				mu.Lock()
-				for _, t := range u.excl {
-					delete(excl, t)
-				}
-				for _, t := range u.shared {
-					shared[t]--
+				for _, u := range batch {
+					for _, t := range u.excl {
+						delete(excl, t)
+					}
+					for _, t := range u.shared {
+						shared[t]--
+					}
+					u.done = true
+					left--
 				}
 				running--
-				if u.global {
+				if batch[0].global {
 					global = false
 				}
-				u.done = true
-				left--
 				if err != nil && failed == nil {
 					failed = err
 				}

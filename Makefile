@@ -54,6 +54,14 @@ bench:
 bench-xmlrpc:
 	$(GO) test -run '^$$' -bench DecodeSearchRead -benchmem -count 1 ./rehearsal/odoo/xmlrpc
 
+# Restore of prod16 (../shared) and of the large generated backup (make
+# fixtures-large), side by side in one PostgreSQL container: rehearse vs
+# psql -f (Odoo's way) vs pg_restore -j 2, clone vs restore, runner peak
+# RSS; one table of medians (REHEARSE_BENCH_ROUNDS, default 3).
+bench-restore: images
+	set -o pipefail; $(GO) test -run '^$$' -bench BenchmarkRestore -benchtime 1x -count 1 -timeout 90m ./rehearsal/restore \
+		2>&1 | grep -v -E '^[0-9]{4}/[0-9]{2}/[0-9]{2} |^  [A-Z][A-Za-z ]+: '
+
 lint:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -34,6 +34,9 @@ func TestVerifyPasslibVectors(t *testing.T) {
 			ok, err := Verify(hash, password)
 			require.NoError(t, err)
 			assert.True(t, ok, "passlib's hash must verify")
+			if strings.Contains(hash, "$600000$") {
+				return // 0.5 s a verification; the low-round vectors cover a wrong password
+			}
 			ok, err = Verify(hash, password+"x")
 			require.NoError(t, err)
 			assert.False(t, ok, "a wrong password must not verify")

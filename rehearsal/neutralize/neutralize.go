@@ -46,7 +46,7 @@ func (e *StatementError) Error() string {
 	if errors.As(e.Err, &pgErr) && (pgErr.Code == "42703" || pgErr.Code == "42P01") {
 		// undefined column or table of an installed module
 		hint += "; a custom module may have changed this table (e.g. made a field non-stored): " +
-			"neutralize that module's data yourself with a custom neutralization, or fix the module"
+			"neutralize that module's data with statements of your own (WithStatement), or fix the module"
 	}
 	return fmt.Sprintf("neutralize: module %s, statement %q failed: %v (%s)\nSQL: %s",
 		e.Module, e.Statement, e.Err, hint, oneLine(e.SQL))
@@ -73,6 +73,7 @@ type Result struct {
 
 type config struct {
 	version int
+	extra   []statement
 }
 
 // Option configures Run.
@@ -82,6 +83,24 @@ type Option func(*config)
 // it from the base module's latest_version; for a caller that knows it
 // from the backup's manifest.
 func WithVersion(major int) Option { return func(c *config) { c.version = major } }
+
+// Custom is the module name reported for a WithStatement given no module.
+const Custom = "custom"
+
+// WithStatement adds a team's own neutralization, for what a custom module
+// connects to (its API keys, its outgoing webhooks) or for a table a custom
+// module reshaped. It runs after Odoo's statements, in the same
+// transaction, when module is installed (always when module is ""), and a
+// failure is reported like a built-in statement's. sql is one statement.
+func WithStatement(module, name, sql string) Option {
+	return func(c *config) {
+		st := statement{module: module, name: name, sql: sql, custom: true}
+		if module == "" {
+			st.module = Custom
+		}
+		c.extra = append(c.extra, st)
+	}
+}
 
 // Run neutralizes the database conn is connected to, in one transaction.
 // A failing statement returns a *StatementError and changes nothing.
@@ -112,8 +131,9 @@ func Run(ctx context.Context, conn Conn, opts ...Option) (Result, error) {
 	}
 
 	notedModule := map[string]bool{}
-	for _, st := range statements {
-		if st.module != UpgradeService && !installed[st.module] {
+	for _, st := range append(slices.Clip(statements), cfg.extra...) {
+		always := st.module == UpgradeService || (st.custom && st.module == Custom)
+		if !always && !installed[st.module] {
 			if !notedModule[st.module] {
 				notedModule[st.module] = true
 				res.Notes = append(res.Notes, fmt.Sprintf("module %s is not installed: its neutralization is skipped", st.module))
@@ -131,7 +151,7 @@ func Run(ctx context.Context, conn Conn, opts ...Option) (Result, error) {
 			res.Notes = append(res.Notes, fmt.Sprintf("module %s, %q skipped: column %s does not exist", st.module, st.name, missing))
 			continue
 		}
-		if !slices.Contains(res.Modules, st.module) && st.module != UpgradeService {
+		if !slices.Contains(res.Modules, st.module) && !always {
 			res.Modules = append(res.Modules, st.module)
 		}
 		tag, err := tx.Exec(ctx, st.sql, st.args...)

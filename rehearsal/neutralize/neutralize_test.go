@@ -198,6 +198,31 @@ func TestNeutralize(t *testing.T) {
 		assert.ErrorContains(t, err, "mail servers", "Verify cannot judge a table without the column either")
 	})
 
+	t.Run("a team's own statements", func(t *testing.T) {
+		conn := newDB(t, pg, "custom")
+		ctx := t.Context()
+		_, err := conn.Exec(ctx, `CREATE TABLE x_shop_connector (id serial, api_key varchar, active boolean);
+		                          INSERT INTO x_shop_connector (api_key, active) VALUES ('live-key', true);
+		                          INSERT INTO ir_module_module (name, state, latest_version) VALUES ('x_shop', 'installed', '16.0.1.0')`)
+		require.NoError(t, err)
+
+		res, err := Run(ctx, conn,
+			WithStatement("x_shop", "switch the shop connector off", `UPDATE x_shop_connector SET active = false, api_key = NULL`),
+			WithStatement("x_absent", "never runs", `UPDATE no_such_table SET x = 1`),
+		)
+		require.NoError(t, err)
+		assert.Equal(t, "f", one(t, conn, `SELECT active::text::char FROM x_shop_connector`))
+		assert.Contains(t, res.Modules, "x_shop")
+		assert.Contains(t, res.Applied, Applied{Module: "x_shop", Statement: "switch the shop connector off", Rows: 1})
+		assert.Contains(t, res.Notes, "module x_absent is not installed: its neutralization is skipped")
+
+		_, err = Run(ctx, conn, WithStatement("", "broken", `UPDATE x_shop_connector SET no_such_column = 1`))
+		var se *StatementError
+		require.ErrorAs(t, err, &se)
+		assert.Equal(t, Custom, se.Module)
+		assert.Equal(t, "broken", se.Statement)
+	})
+
 	t.Run("version-aware: webhooks from 17 on", func(t *testing.T) {
 		conn := newDB(t, pg, "webhooks")
 		ctx := t.Context()

@@ -37,6 +37,7 @@ type statement struct {
 	columns []string
 	sql     string
 	args    []any
+	custom  bool // given by the caller (WithStatement)
 }
 
 // statements in the order Odoo applies them (modules in dependency order,

@@ -54,7 +54,7 @@ type naiveJudge struct {
 }
 
 var (
-	naiveLine    = regexp.MustCompile(`^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\d+) (\w+) (\S+) ([^ :]+): (.*?) *$`)
+	naiveLine    = regexp.MustCompile(`^(\S+ \S+) (\d+) (\S+) (\S+) ([^ :]+): (.*)$`)
 	naiveLoading = regexp.MustCompile(`^Loading module (\S+) \((\d+)/(\d+)\)`)
 	naiveLoaded  = regexp.MustCompile(`^Module (\S+) loaded in ([\d.]+)s, (\d+) queries`)
 	naiveMigrate = regexp.MustCompile(`^module (\S+): Running migration \[(.*)\] (\S+)`)
@@ -68,7 +68,7 @@ func (n *naiveJudge) run(r io.Reader, allow *regexp.Regexp) {
 		if m == nil {
 			continue
 		}
-		msg := m[6]
+		msg := bytes.TrimRight(m[6], " ")
 		switch string(m[3]) {
 		case "INFO":
 			if l := naiveLoading.FindSubmatch(msg); l != nil {

@@ -240,6 +240,7 @@ var (
 	msgCouldntLoad   = []byte("Couldn't load module ")
 	msgInconsistent  = []byte("Some modules have inconsistent states")
 	msgNotLoaded     = []byte("Some modules are not loaded")
+	xmlidKey         = []byte("'xmlid': '")
 	loggerLoading    = []byte("odoo.modules.loading")
 	loggerMigration  = []byte("odoo.modules.migration")
 )
@@ -430,6 +431,12 @@ func (p *Parser) traceLine(l []byte) {
 		return
 	}
 	p.traceLines++
+	if i := bytes.Index(l, xmlidKey); i >= 0 && t.ViewXMLID == "" {
+		v := l[i+len(xmlidKey):]
+		if end := bytes.IndexByte(v, '\''); end > 0 {
+			t.ViewXMLID = string(v[:end])
+		}
+	}
 	// Appending to a string copies it each time; a traceback is short and
 	// capped, and this keeps Problem a plain value for JSON.
 	p.traceBuf = append(p.traceBuf[:0], t.Traceback...)

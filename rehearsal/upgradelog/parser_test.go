@@ -2,6 +2,7 @@ package upgradelog
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -199,6 +200,7 @@ func TestSyntheticLogs(t *testing.T) {
 				last := v.Problems[len(v.Problems)-1]
 				assert.Contains(t, last.Traceback, `Field "margin_percent_x" does not exist in model "sale.order"`)
 				assert.Contains(t, last.Traceback, `'xmlid': 'view_order_form_x'}`)
+				assert.Equal(t, "view_order_form_x", last.ViewXMLID)
 				assert.Contains(t, v.Summary(), "in module x_sale_report")
 			},
 		},
@@ -360,4 +362,29 @@ func TestParseRecord(t *testing.T) {
 			assert.Equal(t, time.Date(2026, 11, 24, 21, 6, 50, 284e6, time.UTC), millisTime(r.at))
 		})
 	}
+}
+
+// A live display reads Progress while the log streams in.
+func TestProgressWhileWriting(t *testing.T) {
+	p := New()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 2000 {
+			_, _ = fmt.Fprintf(p, "2026-03-02 10:00:00,301 7 INFO db odoo.modules.loading: Loading module m%d (%d/2000) \n", i, i+1)
+		}
+	}()
+	last := 0
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		pr := p.Progress()
+		require.GreaterOrEqual(t, pr.Index, last, "progress never goes back")
+		last = pr.Index
+	}
+	assert.Equal(t, 2000, p.Progress().Index)
+	assert.Equal(t, "m1999", p.Progress().Module)
 }

@@ -89,6 +89,8 @@ type Problem struct {
 	Message   string    `json:"message"`
 	Module    string    `json:"module,omitempty"` // module loading at the time
 	Traceback string    `json:"traceback,omitempty"`
+	// ViewXMLID is the view a ParseError's "View error context" names.
+	ViewXMLID string `json:"view_xmlid,omitempty"`
 	// TracebackTruncated is set when the traceback was longer than kept.
 	TracebackTruncated bool `json:"traceback_truncated,omitempty"`
 }

@@ -254,6 +254,10 @@ func (p *Parser) info(r *record) {
 		if i := bytes.Index(m, msgRunMigration); i > 7 && bytes.HasPrefix(m, []byte("module ")) {
 			p.startMigration(m[7:i], m[i+len(msgRunMigration):], r.at)
 		}
+	case bytes.Equal(m, msgInitDB) && bytes.HasPrefix(r.logger, []byte("odoo.modules.")):
+		// Odoo logs it from odoo.modules.loading; accept its neighbours
+		// (odoo.modules.db) rather than miss the trap.
+		p.v.NewDatabase = true
 	case bytes.HasPrefix(m, msgRegistry):
 		p.v.RegistryLoaded = true
 		p.v.RegistryTime = seconds(m[len(msgRegistry):])
@@ -303,7 +307,7 @@ func (p *Parser) loadingInfo(m []byte, at int64) {
 		p.progress.Loaded++
 		p.progress.Module = ""
 		p.progressSeen = true
-	case bytes.HasPrefix(m, msgInitDB):
+	case bytes.Equal(m, msgInitDB):
 		p.v.NewDatabase = true
 	default:
 		// "77 modules loaded in 35.50s, 33543 queries (+33543 extra)"

@@ -247,6 +247,22 @@ func TestSyntheticLogs(t *testing.T) {
 	}
 }
 
+func TestInitDBFromEitherLogger(t *testing.T) {
+	for _, logger := range []string{"odoo.modules.loading", "odoo.modules.db"} {
+		t.Run(logger, func(t *testing.T) {
+			p := New()
+			_, _ = p.WriteString("2026-03-02 10:00:00,480 7 INFO typo " + logger + ": init db \n" +
+				"2026-03-02 10:00:05,905 7 INFO typo odoo.modules.registry: Registry loaded in 5.420s \n")
+			v := p.Judge(0)
+			assert.Equal(t, []ReasonKind{ReasonNewDatabase}, kinds(v))
+		})
+	}
+	p := New()
+	_, _ = p.WriteString("2026-03-02 10:00:00,480 7 INFO db odoo.addons.x: init db done by a module \n" +
+		"2026-03-02 10:00:05,905 7 INFO db odoo.modules.registry: Registry loaded in 5.420s \n")
+	assert.True(t, p.Judge(0).OK, "only Odoo's loader saying exactly \"init db\" is the trap")
+}
+
 func TestExitCodeAloneFails(t *testing.T) {
 	p := New()
 	_, _ = p.WriteString("2026-03-02 10:00:00,301 7 INFO db odoo.modules.loading: Loading module stock (9/40) \n")

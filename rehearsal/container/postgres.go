@@ -30,6 +30,11 @@ type PostgresOptions struct {
 	Settings map[string]string
 	// ReadyTimeout bounds the wait for the server (default 2 minutes).
 	ReadyTimeout time.Duration
+	// DataVolume, when set, is a named volume mounted as PGDATA: the
+	// restore cache keeps a golden cluster there between runs. On a
+	// volume that already holds a cluster, the run's fresh password is
+	// set through the container's local socket before the relay is tried.
+	DataVolume string
 }
 
 // ThrowawaySettings tune PostgreSQL for a copy that is thrown away after
@@ -98,6 +103,7 @@ func (r *Runtime) StartPostgres(ctx context.Context, opts PostgresOptions) (*Pos
 			"POSTGRES_INITDB_ARGS": "--no-sync",
 		},
 		Files:   []File{{Path: "/run/rehearse/pg-password", Content: []byte(password), Mode: 0o444}},
+		Volumes: dataVolume(opts.DataVolume),
 		Alias:   "postgres",
 		Port:    5432,
 		ShmSize: 1 << 30,
@@ -108,10 +114,27 @@ func (r *Runtime) StartPostgres(ctx context.Context, opts PostgresOptions) (*Pos
 		return nil, err
 	}
 	pg := &Postgres{Container: c, user: opts.User, password: password, endpoint: c.Endpoint()}
+	if opts.DataVolume != "" {
+		// psql reads the password from the file with \set and a backtick
+		// command: it never appears in argv or the log.
+		script := `\set pw ` + "`cat /run/rehearse/pg-password`" + "\nALTER ROLE " + pgx.Identifier{opts.User}.Sanitize() + " PASSWORD :'pw';\n"
+		r, err := c.Exec(ctx, []string{"sh", "-c", `printf '%s' "$1" | psql -X -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -d postgres -f -`, "sh", script},
+			"PGUSER="+opts.User)
+		if err != nil || r.ExitCode != 0 {
+			return nil, exit.Infra("postgres on volume %s: set the run's password: %v %s", opts.DataVolume, err, shortErr(r.Output))
+		}
+	}
 	if err := pg.waitThroughRelay(ctx, opts.ReadyTimeout); err != nil {
 		return nil, err
 	}
 	return pg, nil
+}
+
+func dataVolume(name string) map[string]string {
+	if name == "" {
+		return nil
+	}
+	return map[string]string{name: "/var/lib/postgresql/data"}
 }
 
 func (p *Postgres) waitThroughRelay(ctx context.Context, timeout time.Duration) error {

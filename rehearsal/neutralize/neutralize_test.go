@@ -269,6 +269,7 @@ func TestNeutralize(t *testing.T) {
 	})
 
 	t.Run("real prod16 backup", func(t *testing.T) { testRealProd16(t, pg) })
+	t.Run("stand-in databases", func(t *testing.T) { testStandinDatabases(t, pg) })
 
 	t.Run("not an Odoo database", func(t *testing.T) {
 		admin, err := pg.Connect(t.Context(), "postgres")

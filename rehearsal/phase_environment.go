@@ -8,6 +8,7 @@ import (
 
 	"github.com/odoo-rehearse/rehearse/rehearsal/container"
 	"github.com/odoo-rehearse/rehearse/rehearsal/exit"
+	"github.com/odoo-rehearse/rehearse/rehearsal/restore"
 )
 
 // networkPhase connects to Docker, checks that every image is present
@@ -85,11 +86,25 @@ type postgresPhase struct{}
 func (postgresPhase) Name() string { return "postgres" }
 
 func (postgresPhase) Run(ctx context.Context, r *Run) error {
-	pg, err := r.rt.StartPostgres(ctx, container.PostgresOptions{Image: r.postgresImage()})
+	opts := container.PostgresOptions{Image: r.postgresImage()}
+	if r.Spec.Restore.Cache {
+		entry, err := restore.OpenCache(ctx, r.rt, r.backup.SHA256, r.postgresImage())
+		if err != nil {
+			return exit.Infra("restore cache: %v", err)
+		}
+		r.cache = entry
+		opts.DataVolume = entry.Volume
+	}
+	pg, err := r.rt.StartPostgres(ctx, opts)
 	if err != nil {
 		return err
 	}
 	r.pg = pg
+	if r.cache != nil {
+		if r.cached, err = r.cache.Ready(ctx, pg); err != nil {
+			return exit.Infra("restore cache: %v", err)
+		}
+	}
 	conn, err := pg.Connect(ctx, "postgres")
 	if err != nil {
 		return exit.Infra("%v", err)

@@ -20,7 +20,14 @@ func (restorePhase) Name() string                  { return "restore" }
 func (restorePhase) Timeout(s *Spec) time.Duration { return time.Duration(s.Timeouts.Restore) }
 
 func (restorePhase) Run(ctx context.Context, r *Run) error {
+	if r.cached {
+		r.golden = r.cache.Golden
+		return Skip{Reason: "the golden copy of this backup came from the restore cache"}
+	}
 	r.golden = "golden_" + r.backup.SHA256[:16]
+	if r.cache != nil {
+		r.golden = r.cache.Golden
+	}
 	opts := []restore.Option{restore.WithLogger(slog.New(statusHandler{r.display, "restore"}))}
 	if r.Spec.Restore.Jobs > 0 {
 		opts = append(opts, restore.WithJobs(r.Spec.Restore.Jobs))
@@ -43,22 +50,27 @@ func (restorePhase) Run(ctx context.Context, r *Run) error {
 	if err := restore.MakeGolden(ctx, r.pg, r.golden); err != nil {
 		return err
 	}
-	if r.backup.Filestore.Files > 0 {
-		r.display.Status("restore", fmt.Sprintf("filestore: %d files", r.backup.Filestore.Files))
-		if err := restore.Filestore(ctx, r.rt, r.backup, r.volume, r.Spec.Database); err != nil {
-			return err
-		}
+	if r.cache != nil {
+		return r.cache.Seal(ctx, r.pg)
 	}
 	return nil
 }
 
-// clonePhase makes the rehearsal's database from the golden copy.
+// clonePhase makes the rehearsal's database from the golden copy, and
+// puts the backup's filestore where Odoo looks for the copy's files.
 type clonePhase struct{}
 
 func (clonePhase) Name() string { return "clone" }
 
 func (clonePhase) Run(ctx context.Context, r *Run) error {
-	return restore.Clone(ctx, r.pg, r.golden, r.Spec.Database)
+	if err := restore.Clone(ctx, r.pg, r.golden, r.Spec.Database); err != nil {
+		return err
+	}
+	if r.backup.Filestore.Files > 0 {
+		r.display.Status("clone", fmt.Sprintf("filestore: %d files", r.backup.Filestore.Files))
+		return restore.Filestore(ctx, r.rt, r.backup, r.volume, r.Spec.Database)
+	}
+	return nil
 }
 
 // statusHandler turns a package's slog progress messages into the

@@ -15,6 +15,7 @@ import (
 	"github.com/odoo-rehearse/rehearse/rehearsal/exit"
 	"github.com/odoo-rehearse/rehearse/rehearsal/progress"
 	"github.com/odoo-rehearse/rehearse/rehearsal/report"
+	"github.com/odoo-rehearse/rehearse/rehearsal/restore"
 	"github.com/odoo-rehearse/rehearse/rehearsal/upgradelog"
 	"github.com/odoo-rehearse/rehearse/rehearsal/version"
 	"github.com/odoo-rehearse/rehearse/rehearsal/workdir"
@@ -52,6 +53,8 @@ type Run struct {
 	work     *workdir.Dir
 	backup   *backup.Backup
 	golden   string
+	cache    *restore.CacheEntry
+	cached   bool   // the golden copy came from the cache
 	volume   string // mounted at /var/lib/odoo in every Odoo container
 	admin    credentials.Admin
 	scenario *scenarios.Set
@@ -119,6 +122,9 @@ func (r *Run) teardown(ctx context.Context, verdictErr error) {
 	}
 	if r.work != nil {
 		errs = append(errs, r.work.Remove())
+	}
+	if r.cache != nil {
+		errs = append(errs, r.cache.Close())
 	}
 	if r.rt != nil {
 		r.rt.Close()

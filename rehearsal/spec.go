@@ -74,6 +74,10 @@ type RestoreSpec struct {
 	// over (Odoo's own restore ignores them all; we ignore none by default).
 	Allow []string `yaml:"allow"`
 	Jobs  int      `yaml:"jobs"`
+	// Cache keeps the restored golden copy in a labelled volume keyed by
+	// the backup's sha256, so the next rehearsal of the same backup skips
+	// the restore (`rehearse gc --cache` removes it).
+	Cache bool `yaml:"cache"`
 }
 
 // Timeouts bound each phase.
@@ -87,8 +91,8 @@ type Timeouts struct {
 
 // ApprovalSpec says where approvals are signed and stored.
 type ApprovalSpec struct {
-	Key   string `yaml:"key"`   // private key file (default: rehearse keys init's)
-	Store string `yaml:"store"` // a folder or a postgres:// ledger
+	KeyDir string `yaml:"key_dir"` // folder of approval.key (default: rehearse keys init's)
+	Store  string `yaml:"store"`   // a folder or a postgres:// ledger
 }
 
 // Duration reads "90s", "30m", "2h" from YAML.

@@ -46,7 +46,7 @@ timeouts:
 concurrency: 8
 output: runs
 approval:
-  key: keys/approval.key
+  key_dir: keys
   store: postgres://rehearse@ledger.internal/approvals
 `), 0o644))
 	s, err := LoadSpec(p)

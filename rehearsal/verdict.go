@@ -83,23 +83,18 @@ func (r *Run) decide(ctx context.Context, walkErr error) error {
 // key the verdict stands but no approval exists, and a production gate
 // (rehearse verify) will refuse: say so plainly.
 func (r *Run) approve(ctx context.Context) error {
-	keyPath := r.Spec.Approval.Key
-	if keyPath == "" {
-		keyPath = filepath.Join(approval.DefaultKeyDir(), approval.PrivateKeyFile)
-	} else {
-		keyPath = r.Spec.Resolve(keyPath)
+	keyDir := approval.DefaultKeyDir()
+	if r.Spec.Approval.KeyDir != "" {
+		keyDir = r.Spec.Resolve(r.Spec.Approval.KeyDir)
 	}
-	key, err := approval.LoadPrivateKey(keyPath)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			r.display.Note("approved, but no approval was signed: no key at %s (create one with `rehearse keys init`)", keyPath)
-			return nil
-		}
-		return exit.Input("approval key %s: %v", keyPath, err)
+	keyFile := filepath.Join(keyDir, approval.PrivateKeyFile)
+	if _, err := os.Stat(keyFile); errors.Is(err, os.ErrNotExist) && os.Getenv(approval.SigningKeyEnv) == "" {
+		r.display.Note("approved, but no approval was signed: no signing key at %s (create one with `rehearse keys init`, or set $%s)", keyFile, approval.SigningKeyEnv)
+		return nil
 	}
-	a, err := approval.Issue(r.Report, key, r.Opts.Now())
+	key, err := approval.LoadSigningKey(keyDir)
 	if err != nil {
-		return exit.Infra("sign the approval: %v", err)
+		return exit.Input("approval key: %v", err)
 	}
 	storeSpec := r.Spec.Approval.Store
 	if storeSpec == "" {
@@ -110,18 +105,11 @@ func (r *Run) approve(ctx context.Context) error {
 	}
 	store, err := approval.OpenStore(ctx, storeSpec)
 	if err != nil {
-		return exit.Infra("approval store: %v", err)
+		return exit.Infra("approval store %s: %v", redactURL(storeSpec), err)
 	}
 	defer store.Close()
-	if err := store.Put(ctx, a); err != nil {
-		return exit.Infra("store the approval: %v", err)
-	}
-	data, err := a.Marshal()
-	if err == nil {
-		err = report.WriteFileAtomic(filepath.Join(r.RunDir, "approval.json"), data, 0o644)
-	}
-	if err != nil {
-		return exit.Infra("write approval.json: %v", err)
+	if _, err := approval.Grant(ctx, r.Report, key, r.RunDir, store, r.Opts.Now()); err != nil {
+		return exit.Infra("sign the approval: %v", err)
 	}
 	r.Report.Artifacts["approval"] = "approval.json"
 	r.display.Note("approval signed and stored in %s", redactURL(storeSpec))

@@ -34,6 +34,7 @@ type runOptions struct {
 	concurrency   int
 	output        string
 	keep          bool
+	cache         bool
 	restoreTO     time.Duration
 	upgradeTO     time.Duration
 	serveTO       time.Duration
@@ -74,10 +75,11 @@ Exit codes: 0 approved, 1 rejected, 2 could not rehearse, 130 interrupted.`,
 	f.IntVar(&opts.concurrency, "concurrency", 0, "scenarios run at once (default 4)")
 	f.StringVarP(&opts.output, "output", "o", "", "output folder for run directories (default rehearse-runs)")
 	f.BoolVar(&opts.keep, "keep", false, "on failure, leave the environment up and say how to reach it")
+	f.BoolVar(&opts.cache, "cache", false, "keep the restored backup between runs (keyed by its sha256); a second run skips the restore")
 	f.DurationVar(&opts.restoreTO, "restore-timeout", 0, "time bound of the restore (default 1h)")
 	f.DurationVar(&opts.upgradeTO, "upgrade-timeout", 0, "time bound of the upgrade (default 2h)")
 	f.DurationVar(&opts.serveTO, "serve-timeout", 0, "time bound for the upgraded Odoo to answer (default 10m)")
-	f.StringVar(&opts.approvalKey, "approval-key", "", "private key that signs approvals (default: rehearse keys init's)")
+	f.StringVar(&opts.approvalKey, "approval-key-dir", "", "folder of the key that signs approvals (default: rehearse keys init's)")
 	f.StringVar(&opts.approvalStore, "approval-store", "", "approval store: a folder or a postgres:// ledger")
 	return cmd
 }
@@ -103,7 +105,7 @@ func runRun(ctx context.Context, g *globalOptions, cmd *cobra.Command, opts runO
 	set("database", &spec.Database, opts.database)
 	set("admin-login", &spec.AdminLogin, opts.adminLogin)
 	set("output", &spec.Output, opts.output)
-	set("approval-key", &spec.Approval.Key, opts.approvalKey)
+	set("approval-key-dir", &spec.Approval.KeyDir, opts.approvalKey)
 	set("approval-store", &spec.Approval.Store, opts.approvalStore)
 	if changed("upgrade-command") {
 		spec.Upgrade.Command = strings.Fields(opts.upgradeCmd)
@@ -120,6 +122,9 @@ func runRun(ctx context.Context, g *globalOptions, cmd *cobra.Command, opts runO
 	if changed("no-builtin-checks") {
 		on := !opts.noBuiltin
 		spec.BuiltinChecks = &on
+	}
+	if changed("cache") {
+		spec.Restore.Cache = opts.cache
 	}
 	if changed("concurrency") {
 		spec.Concurrency = opts.concurrency

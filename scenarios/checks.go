@@ -116,7 +116,7 @@ func checkAdminLogin(ctx context.Context, r *runner, _ map[string]any, _ any) ch
 }
 
 func (r *runner) modules(ctx context.Context) (map[string]string, error) {
-	rows, err := r.admin.SearchRead(ctx, "ir.module.module", nil, []string{"name", "state"}, nil)
+	rows, err := r.admin.SearchRead(ctx, "ir.module.module", nil, []string{"name", "state"}, map[string]any{"order": "name"})
 	if err != nil {
 		return nil, err
 	}

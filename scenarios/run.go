@@ -258,7 +258,7 @@ func randomPassword() (string, error) {
 }
 
 func (r *runner) loadInstalled(ctx context.Context) error {
-	rows, err := r.admin.SearchRead(ctx, "ir.module.module", []any{[]any{"state", "=", "installed"}}, []string{"name"}, nil)
+	rows, err := r.admin.SearchRead(ctx, "ir.module.module", []any{[]any{"state", "=", "installed"}}, []string{"name"}, map[string]any{"order": "name"})
 	if err != nil {
 		return fmt.Errorf("scenarios: listing installed modules: %w", err)
 	}

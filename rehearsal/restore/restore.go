@@ -137,6 +137,9 @@ func Restore(ctx context.Context, pg Postgres, b *backup.Backup, db string, opts
 		o.log.Info("restore phase", "db", db, "phase", name, "duration", time.Since(start).Round(time.Millisecond), "ok", err == nil)
 		return err
 	}
+	if err := checkTarget(ctx, pg, b); err != nil {
+		return nil, err
+	}
 	if err := timed("create database", func() error { return CreateDatabase(ctx, pg, db) }); err != nil {
 		return nil, err
 	}
@@ -158,6 +161,17 @@ func Restore(ctx context.Context, pg Postgres, b *backup.Backup, db string, opts
 		return nil, err
 	}
 	return res, nil
+}
+
+// checkTarget refuses a dump the server cannot load (newer PostgreSQL,
+// newer archive format) before anything is created.
+func checkTarget(ctx context.Context, pg Postgres, b *backup.Backup) error {
+	conn, err := pg.Connect(ctx, "postgres")
+	if err != nil {
+		return exit.Infra("restore: %v", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return b.CheckTarget(serverMajor(conn))
 }
 
 // CreateDatabase creates db as Odoo's database manager does: UTF8 from

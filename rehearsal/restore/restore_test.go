@@ -113,6 +113,18 @@ func TestRestore(t *testing.T) {
 		assert.Contains(t, err.Error(), "invalid input syntax for type integer")
 	})
 
+	t.Run("a dump from a newer PostgreSQL is refused before anything is created", func(t *testing.T) {
+		p := filepath.Join(t.TempDir(), "pg17.sql")
+		require.NoError(t, os.WriteFile(p, []byte(backuptest.SQL(backuptest.Options{Partners: 1, Header: "17.2"}).SQL), 0o444))
+		b, err := backup.Inspect(t.Context(), p) // no target given at inspection
+		require.NoError(t, err)
+		_, err = restore.Restore(t.Context(), pg, b, "newer")
+		require.Error(t, err)
+		assert.Equal(t, exit.CannotRun, exit.Code(err))
+		assert.Contains(t, err.Error(), "pg17.sql: dumped from PostgreSQL 17.2, newer than the target PostgreSQL 15")
+		assert.False(t, databaseExists(t, pg, "newer"))
+	})
+
 	t.Run("golden copy and clone", func(t *testing.T) {
 		require.NoError(t, restore.MakeGolden(t.Context(), pg, "gz"))
 		require.NoError(t, restore.Clone(t.Context(), pg, "gz", "rehearsal1"))

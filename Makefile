@@ -20,6 +20,16 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/rehearse ./cmd/rehearse
 
+# A real rehearsal on bundled data: a generated Odoo 16.0 backup upgraded
+# to 17.0 on the stand-in, then the production gate (rehearse verify) run
+# against the approval it signed.
+DEMO := out/demo
+demo: images build
+	@test -f fixtures/testdata/generated/gen16_small.zip || $(GO) run ./fixtures/backupgen/cmd/backupgen --scale small --out fixtures/testdata/generated --quiet
+	@test -f $(DEMO)/keys/approval.key || bin/rehearse keys init --dir $(DEMO)/keys
+	bin/rehearse run -f fixtures/demo/rehearsal.yaml
+	bin/rehearse verify --target-image rehearse/odoo-standin:17.0 --pubkey $(DEMO)/keys/approval.pub --store $(DEMO)/approvals
+
 # Every image the tests and the demo need, built locally when missing.
 # Idempotent: a second run only inspects the images.
 images:

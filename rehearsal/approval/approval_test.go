@@ -170,7 +170,7 @@ func TestVerifyRefusesForgedMismatchedAndStale(t *testing.T) {
 			a, err := approval.Issue(otherImage(), priv, now)
 			require.NoError(t, err)
 			return a
-		}, reason: "1 valid approvals are for other images"},
+		}, reason: "1 approvals in the store are for other images"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			store := approval.DirStore{Dir: t.TempDir()}
@@ -368,4 +368,24 @@ func TestParseAge(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 		})
 	}
+}
+
+// The claim that selects approvals is read leniently; a payload that
+// claims one image in a differently-cased key must still be judged on
+// what was signed.
+func TestVerifyJudgesOnlyTheSignedImage(t *testing.T) {
+	pub, priv := newKey(t)
+	other := otherImage()
+	a, err := approval.Issue(other, priv, now)
+	require.NoError(t, err)
+	// Same signature, one extra key that a case-insensitive reader might
+	// take for target_image: the signature check must refuse it.
+	a.Payload = json.RawMessage(strings.Replace(string(a.Payload), `"target_image":`,
+		`"TARGET_IMAGE":{"id":"`+reporttest.TargetImageID+`","odoo_version":"","ref":""},"target_image":`, 1))
+	store := approval.DirStore{Dir: t.TempDir()}
+	require.NoError(t, store.Put(t.Context(), a))
+	pol := approval.Policy{TargetImageID: reporttest.TargetImageID, MaxAge: time.Hour, Now: now}
+	d, err := approval.Verify(t.Context(), store, []ed25519.PublicKey{pub}, pol)
+	require.NoError(t, err)
+	assert.False(t, d.Approved)
 }

@@ -123,7 +123,21 @@ func (l *Ledger) Put(ctx context.Context, a *Approval) error {
 
 // All reads every row, oldest first.
 func (l *Ledger) All(ctx context.Context) ([]Stored, error) {
-	rows, err := l.conn.Query(ctx, `SELECT seq, approval FROM `+LedgerTable+` ORDER BY seq`)
+	return l.query(ctx, `SELECT seq, approval FROM `+LedgerTable+` ORDER BY seq`)
+}
+
+// ForImage reads the rows recorded for one target image, through the
+// index: the ledger only grows, and the gate must stay quick after years of
+// rehearsals. Skipping rows whose copied column names another image loses
+// nothing: Put copies it from the payload, so only a row forged by hand
+// could disagree with its own payload, and such a row cannot approve
+// this image anyway (its signature is checked on what it says).
+func (l *Ledger) ForImage(ctx context.Context, imageID string) ([]Stored, error) {
+	return l.query(ctx, `SELECT seq, approval FROM `+LedgerTable+` WHERE target_image_id = $1 ORDER BY seq`, imageID)
+}
+
+func (l *Ledger) query(ctx context.Context, sql string, args ...any) ([]Stored, error) {
+	rows, err := l.conn.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("approval ledger %s: %v", l.where, err)
 	}

@@ -3,6 +3,7 @@ package approval
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -35,8 +36,9 @@ type Decision struct {
 	// Refusals say, for each approval that concerned this image or could
 	// not be read, why it did not count.
 	Refusals []Refusal
-	// Others counts valid approvals of other images (not reasons, but a
-	// hint that the image ID is not the one that was rehearsed).
+	// Others counts approvals that claim other images (not reasons, but a
+	// hint that the image ID is not the one that was rehearsed). They are
+	// not verified: the count is a hint, never evidence.
 	Others int
 }
 
@@ -50,7 +52,13 @@ type Refusal struct {
 // by a trusted key, unaltered, for the target image (and backup), and
 // fresh. It returns an error only when the store cannot be read.
 func Verify(ctx context.Context, store Store, trusted []ed25519.PublicKey, pol Policy) (Decision, error) {
-	all, err := store.All(ctx)
+	var all []Stored
+	var err error
+	if idx, ok := store.(imageIndex); ok {
+		all, err = idx.ForImage(ctx, pol.TargetImageID)
+	} else {
+		all, err = store.All(ctx)
+	}
 	if err != nil {
 		return Decision{}, err
 	}
@@ -61,18 +69,21 @@ func Verify(ctx context.Context, store Store, trusted []ed25519.PublicKey, pol P
 			d.Refusals = append(d.Refusals, Refusal{st.Source, st.Err.Error()})
 			continue
 		}
-		p, err := st.Approval.Open(trusted)
+		// Read what it claims first: only approvals claiming this image are
+		// worth a signature check (and worth mentioning when they fail); a
+		// store shared by many services is not the business of this gate.
+		claimed, err := claimedImage(st.Approval)
 		if err != nil {
-			// Say so only when it claims to be about this image (or cannot
-			// be read at all): a store shared by many services is not the
-			// business of this gate.
-			if claim, cerr := unverifiedPayload(st.Approval); cerr != nil || claim.TargetImage.ID == pol.TargetImageID {
-				d.Refusals = append(d.Refusals, Refusal{st.Source, err.Error()})
-			}
+			d.Refusals = append(d.Refusals, Refusal{st.Source, err.Error()})
 			continue
 		}
-		if p.TargetImage.ID != pol.TargetImageID {
+		if claimed != pol.TargetImageID {
 			d.Others++
+			continue
+		}
+		p, err := st.Approval.Open(trusted)
+		if err != nil {
+			d.Refusals = append(d.Refusals, Refusal{st.Source, err.Error()})
 			continue
 		}
 		issued, reason := judge(p, pol)
@@ -87,8 +98,33 @@ func Verify(ctx context.Context, store Store, trusted []ed25519.PublicKey, pol P
 	return d, nil
 }
 
+// claimedImage reads, without trusting it, which image an approval says it
+// is for. Leniently: an approval altered in any other way must still reach
+// the signature check, whose refusal says what happened.
+func claimedImage(a *Approval) (string, error) {
+	var claim struct {
+		TargetImage struct {
+			ID string `json:"id"`
+		} `json:"target_image"`
+	}
+	if err := json.Unmarshal(a.Payload, &claim); err != nil {
+		return "", fmt.Errorf("approval payload is not JSON: %v", err)
+	}
+	return claim.TargetImage.ID, nil
+}
+
+// imageIndex is a store that can look approvals up by target image.
+type imageIndex interface {
+	ForImage(ctx context.Context, imageID string) ([]Stored, error)
+}
+
 // judge applies the policy to a verified payload of the target image.
 func judge(p *Payload, pol Policy) (time.Time, string) {
+	// The claim that selected this approval was read before the signature
+	// was checked; only the signed payload counts.
+	if p.TargetImage.ID != pol.TargetImageID {
+		return time.Time{}, fmt.Sprintf("signed for image %s, not %s", p.TargetImage.ID, pol.TargetImageID)
+	}
 	if p.Verdict != "approved" {
 		return time.Time{}, fmt.Sprintf("verdict is %q, not approved", p.Verdict)
 	}
@@ -115,7 +151,7 @@ func (d Decision) Explain(pol Policy) string {
 	if len(d.Refusals) == 0 {
 		fmt.Fprintf(&b, "no approval for target image %s", pol.TargetImageID)
 		if d.Others > 0 {
-			fmt.Fprintf(&b, " (%d valid approvals are for other images: was this image rebuilt since it was rehearsed?)", d.Others)
+			fmt.Fprintf(&b, " (%d approvals in the store are for other images: was this image rebuilt since it was rehearsed?)", d.Others)
 		}
 		return b.String()
 	}

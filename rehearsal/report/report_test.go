@@ -366,3 +366,31 @@ func readFile(t *testing.T, dir, name string) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// Only an approval is held to its evidence; the report of a failure is
+// always readable, whatever it lacks.
+func TestLoadReadsAnyFailureAsItIs(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(r *report.Report)
+	}{
+		{"error without reasons", func(r *report.Report) { r.Verdict, r.Reasons = report.Error, nil }},
+		{"rejected without checks", func(r *report.Report) { r.Checks, r.Reasons = nil, nil }},
+		{"error with everything skipped", func(r *report.Report) {
+			r.Verdict = report.Error
+			for i := range r.Phases {
+				r.Phases[i].Status = report.PhaseSkipped
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := reporttest.Failing()
+			tc.mutate(r)
+			dir := t.TempDir()
+			require.NoError(t, report.WriteRunDir(dir, r))
+			back, err := report.Load(dir)
+			require.NoError(t, err)
+			assert.Equal(t, r.Verdict, back.Verdict)
+		})
+	}
+}

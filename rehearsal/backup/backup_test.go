@@ -269,25 +269,7 @@ func TestOpenDumpStreamsTheSQL(t *testing.T) {
 
 // --- helpers
 
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	for dir := wd; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			shared := filepath.Join(dir, "..", "shared")
-			if _, err := os.Stat(filepath.Join(shared, "odoo", "backups")); err != nil {
-				if os.Getenv("CI") == "true" {
-					t.Fatalf("../shared is absent under CI=true: %v", err)
-				}
-				t.Skipf("../shared (real Odoo backups) is absent next to the repository: %v", err)
-			}
-			return shared
-		}
-	}
-	t.Fatal("go.mod not found")
-	return ""
-}
+func sharedDir(t *testing.T) string { return backuptest.Shared(t) }
 
 func write(t *testing.T, dir, name, body string) string {
 	t.Helper()

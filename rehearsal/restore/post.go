@@ -213,12 +213,7 @@ func (l *loader) schedule(ctx context.Context, units []*unit) error {
 		return true
 	}
 	acquire := func(u *unit) {
-		for _, t := range u.excl {
-			excl[t] = true
-		}
-		for _, t := range u.shared {
-			shared[t]++
-		}
+		acquireMore(u, excl, shared)
 		running++
 		global = global || u.global
 	}

@@ -65,7 +65,13 @@ are printed); 2 bad input or the store or Docker could not be read.`,
 	return cmd
 }
 
-func runVerify(ctx context.Context, g *globalOptions, opts verifyOptions) error {
+func runVerify(ctx context.Context, g *globalOptions, opts verifyOptions) (err error) {
+	defer func() {
+		// A gate stopped halfway has no answer: 130, not "could not check".
+		if err != nil && ctx.Err() != nil {
+			err = &exit.Error{Code: exit.Interrupted, Err: fmt.Errorf("verify interrupted: %w", err)}
+		}
+	}()
 	if opts.targetImage == "" {
 		return exit.Input("--target-image is required: the image ID (sha256:...) or reference of the image about to be deployed")
 	}

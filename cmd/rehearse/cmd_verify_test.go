@@ -255,3 +255,15 @@ func TestVerifyAgainstLedger(t *testing.T) {
 	assert.Contains(t, errOut, "no approval for target image")
 	assert.NotContains(t, errOut, pg.Password())
 }
+
+// Interrupted while resolving or reading: 130, never a verdict.
+func TestVerifyInterruptedIs130(t *testing.T) {
+	g := newGate(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var out, errOut bytes.Buffer
+	code := Main(ctx, []string{"verify", "--pubkey", g.pubkey, "--store", g.store, "--target-image", "rehearse-test/any:tag"}, &out, &errOut)
+	assert.Equal(t, 130, code, errOut.String())
+	assert.Contains(t, errOut.String(), "interrupted")
+	assert.Empty(t, out.String())
+}

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"io"
 	"strings"
 )
@@ -51,7 +52,7 @@ func renderMarkdown(b *bytes.Buffer, r *Report, maxChecks, excerptLines int) {
 	}
 
 	pass, fail, errored := r.CheckTally()
-	p("Checks: **%d passed**, **%d failed**, **%d errors**.", pass, fail, errored)
+	p("Checks: **%d passed**, **%d failed**, **%d errored**.", pass, fail, errored)
 	if r.Upgrade.ExitCode != nil {
 		p(" Upgrade exit code **%d**, %d unexpected ERROR lines (%d allowed by pattern).",
 			*r.Upgrade.ExitCode, len(r.Upgrade.ErrorLines), len(r.Upgrade.AllowedErrorLines))
@@ -75,7 +76,7 @@ func renderMarkdown(b *bytes.Buffer, r *Report, maxChecks, excerptLines int) {
 				if c.Message == "" && c.LogExcerpt == "" {
 					continue
 				}
-				p("<details><summary>%s: %s</summary>\n\n", mdText(c.Scenario), mdText(checkTitle(c)))
+				p("<details><summary>%s: %s</summary>\n\n", htmlText(c.Scenario), htmlText(checkTitle(c)))
 				if c.Message != "" {
 					p("%s\n\n", mdText(c.Message))
 				}
@@ -215,6 +216,10 @@ func mdText(s string) string {
 	}
 	return b.String()
 }
+
+// htmlText escapes text inside an HTML element (<summary>), where GitHub
+// does not process Markdown and a backslash escape would show.
+func htmlText(s string) string { return html.EscapeString(clean(s)) }
 
 // mdCell is mdText for a table cell: one line, bounded length.
 func mdCell(s string) string {

@@ -159,6 +159,8 @@ func TestMarkdownKeepsTablesAndEscapesMarkup(t *testing.T) {
 			assert.Equal(t, 7, len(unescapedPipes.FindAllStringIndex(" "+line, -1)), "row %q", line)
 		}
 	}
+	// Inside <summary> GitHub renders HTML, not Markdown: HTML escapes only.
+	assert.Contains(t, md, "<summary>stock: pickings › a | b &lt;script&gt;alert(1)&lt;/script&gt; *bold* [after]</summary>")
 	// The excerpt's own fence cannot close the block it sits in.
 	assert.Contains(t, md, "````text\n```\nbreak out of the fence\n```\n````")
 }

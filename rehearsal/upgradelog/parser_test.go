@@ -2,6 +2,7 @@ package upgradelog
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -403,4 +404,20 @@ func TestProgressWhileWriting(t *testing.T) {
 	}
 	assert.Equal(t, 2000, p.Progress().Index)
 	assert.Equal(t, "m1999", p.Progress().Module)
+}
+
+func TestVerdictJSON(t *testing.T) {
+	v := judgeFile(t, filepath.Join("testdata", "view-error.log"), 255)
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	var back map[string]any
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, false, back["ok"])
+	assert.Equal(t, "x_sale_report", back["failed_module"])
+	migs := back["migrations"].([]any)
+	assert.Equal(t, 1.5, migs[0].(map[string]any)["estimate"], "durations are seconds, as numbers")
+	assert.Equal(t, "2026-03-02T10:00:00.1Z", back["start"])
+	problems := back["problems"].([]any)
+	require.Len(t, problems, 2)
+	assert.Equal(t, "view_order_form_x", problems[1].(map[string]any)["view_xmlid"])
 }

@@ -2,6 +2,7 @@ package upgradelog
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -127,9 +128,9 @@ type Migration struct {
 // Duration marshals as seconds, the unit the report and Odoo's log use.
 type Duration time.Duration
 
-// MarshalText writes seconds with millisecond precision.
-func (d Duration) MarshalText() ([]byte, error) {
-	return fmt.Appendf(nil, "%.3f", time.Duration(d).Seconds()), nil
+// MarshalJSON writes seconds as a number, with millisecond precision.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return strconv.AppendFloat(nil, time.Duration(d).Seconds(), 'f', 3, 64), nil
 }
 
 func (d Duration) String() string { return time.Duration(d).String() }

@@ -237,10 +237,12 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 }
 
 // Normalize fills the fields derived from others (phase durations,
-// record deltas, the maintenance-window estimate, the schema tag) and
-// gives nil lists their empty value so the JSON has a stable shape.
+// record deltas, the maintenance-window estimate, the schema tag), hides
+// passwords that slipped into free text, and gives nil lists their empty
+// value so the JSON has a stable shape.
 func (r *Report) Normalize() {
 	r.Schema = Schema
+	r.scrubSecrets()
 	for i := range r.Phases {
 		p := &r.Phases[i]
 		if p.Duration == 0 && !p.Start.IsZero() && p.End.After(p.Start) {

@@ -396,3 +396,27 @@ func TestLoadReadsAnyFailureAsItIs(t *testing.T) {
 		})
 	}
 }
+
+// A secret that slipped into a log line, a fault or the upgrade command
+// never reaches any file of the run directory.
+func TestSecretsNeverReachTheRunDirectory(t *testing.T) {
+	r := reporttest.Failing()
+	r.Upgrade.Command = []string{"odoo", "--db_password", "Hunter2-cmd", "--db_password=Hunter2-eq", "-w", "Hunter2-w", "-d", "rehearsal"}
+	r.Checks[len(r.Checks)-1].Status = report.CheckError
+	r.Checks[len(r.Checks)-1].Message = "connect postgres://odoo:Hunter2-url@db:5432/rehearsal failed"
+	r.Checks[len(r.Checks)-1].LogExcerpt = "env: PGPASSWORD=Hunter2-env HOST=db\nadmin_passwd = Hunter2-conf\n\"password\": \"Hunter2-json\""
+	r.Reasons = append(r.Reasons, "ledger postgres://gate:Hunter2-reason@ledger/rehearse refused")
+	r.Upgrade.Tracebacks = append(r.Upgrade.Tracebacks, "psycopg2.OperationalError: password=Hunter2-tb")
+	dir := t.TempDir()
+	require.NoError(t, report.WriteRunDir(dir, r))
+	for _, f := range report.Formats {
+		content := readFile(t, dir, f.FileName())
+		assert.NotContains(t, content, "Hunter2", f.FileName())
+	}
+	// What is not a secret survives.
+	back, err := report.Load(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"odoo", "--db_password", "xxxxx", "--db_password=xxxxx", "-w", "xxxxx", "-d", "rehearsal"}, back.Upgrade.Command)
+	assert.Contains(t, back.Checks[len(back.Checks)-1].Message, "postgres://odoo:xxxxx@db:5432/rehearsal")
+	assert.Contains(t, back.Checks[len(back.Checks)-1].LogExcerpt, "HOST=db")
+}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/odoo-rehearse/rehearse/rehearsal/backup/plaindump"
 )
@@ -67,7 +68,9 @@ func acquireMore(u *unit, excl map[string]bool, shared map[string]int) {
 func (l *loader) splitForeignKeys(fks []*unit) []*unit {
 	var validates []*unit
 	for _, u := range fks {
-		if u.global {
+		// On a small table the scan is nothing and the extra statement
+		// costs more than it saves.
+		if u.global || l.tableBytes[u.excl[0]] < smallUnit {
 			continue
 		}
 		v := &unit{excl: []string{u.excl[0]}, cost: u.cost, after: []*unit{u}}
@@ -166,8 +169,17 @@ func (l *loader) postData(ctx context.Context) error {
 		phase1 = append(phase1, u)
 	}
 	validates := l.splitForeignKeys(fks)
-	for _, phase := range [][]*unit{phase1, attaches, fks, validates, rest} {
-		if err := l.schedule(ctx, phase); err != nil {
+	for _, phase := range []struct {
+		name  string
+		units []*unit
+	}{{"keys and indexes", phase1}, {"index attachments", attaches}, {"foreign keys", fks}, {"foreign key validation", validates}, {"triggers, rules, comments", rest}} {
+		if len(phase.units) == 0 {
+			continue
+		}
+		start := time.Now()
+		err := l.schedule(ctx, phase.units)
+		l.res.Phases = append(l.res.Phases, Phase{"post-data: " + phase.name, time.Since(start)})
+		if err != nil {
 			return err
 		}
 	}

@@ -125,6 +125,17 @@ func TestRestore(t *testing.T) {
 		assert.False(t, databaseExists(t, pg, "newer"))
 	})
 
+	t.Run("pg_dump 17 and psql-only lines are handled, and said", func(t *testing.T) {
+		d17 := backuptest.SQL(backuptest.Options{Partners: 2, Restrict: true, Extra: "SET transaction_timeout = 0;\n\\connect prod\n"})
+		b := inspect(t, backuptest.Zip(t, t.TempDir(), "pg17dump.zip", backuptest.File{Name: "dump.sql", Body: d17.SQL}))
+		res, err := restore.Restore(t.Context(), pg, b, "pg17dump")
+		require.NoError(t, err)
+		assert.True(t, res.Verified)
+		notes := strings.Join(res.Notes, "\n")
+		assert.Contains(t, notes, "skipped SET transaction_timeout = 0;")
+		assert.Contains(t, notes, `\connect ignored`)
+	})
+
 	t.Run("golden copy and clone", func(t *testing.T) {
 		require.NoError(t, restore.MakeGolden(t.Context(), pg, "gz"))
 		require.NoError(t, restore.Clone(t.Context(), pg, "gz", "rehearsal1"))

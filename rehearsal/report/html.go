@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"time"
 )
 
@@ -115,6 +116,7 @@ func timeline(r *Report) timelineView {
 		if bar.TextX > timelineWidth-60 {
 			bar.TextX, bar.Anchor = x-4, "end"
 		}
+		bar.X, bar.W, bar.TextX = round2(bar.X), round2(bar.W), round2(bar.TextX)
 		tv.Bars = append(tv.Bars, bar)
 	}
 	for i := 0; i <= 4; i++ {
@@ -124,10 +126,13 @@ func timeline(r *Report) timelineView {
 			anchor = "end"
 		}
 		tv.Ticks = append(tv.Ticks, timelineTick{
-			X:      timelineLabel + frac*float64(timelineWidth-timelineLabel-10),
+			X:      round2(timelineLabel + frac*float64(timelineWidth-timelineLabel-10)),
 			Label:  humanDuration(time.Duration(frac * span * float64(time.Second))),
 			Anchor: anchor,
 		})
 	}
 	return tv
 }
+
+// round2 keeps SVG coordinates to a hundredth of a pixel: finer is noise.
+func round2(f float64) float64 { return math.Round(f*100) / 100 }

@@ -217,6 +217,8 @@ func (d Duration) Std() time.Duration { return time.Duration(d) }
 
 func (d Duration) String() string { return humanDuration(time.Duration(d)) }
 
+func (d Duration) ms() Duration { return Duration(time.Duration(d).Truncate(time.Millisecond)) }
+
 // MarshalJSON writes seconds with millisecond precision.
 func (d Duration) MarshalJSON() ([]byte, error) {
 	ms := time.Duration(d).Milliseconds()
@@ -256,6 +258,20 @@ func (r *Report) Normalize() {
 	if r.MaintenanceWindow.Estimate == 0 && r.Upgrade.Duration > 0 {
 		r.MaintenanceWindow = EstimateWindow(r.Upgrade.Duration.Std())
 	}
+	// JSON keeps milliseconds: hold the same here, so that a report
+	// rendered now and one re-rendered from report.json are identical.
+	for i := range r.Phases {
+		r.Phases[i].Duration = r.Phases[i].Duration.ms()
+	}
+	for i := range r.Checks {
+		r.Checks[i].Duration = r.Checks[i].Duration.ms()
+	}
+	for i := range r.Upgrade.ModuleTimings {
+		r.Upgrade.ModuleTimings[i].Duration = r.Upgrade.ModuleTimings[i].Duration.ms()
+	}
+	r.Upgrade.Duration = r.Upgrade.Duration.ms()
+	mw := &r.MaintenanceWindow
+	mw.Upgrade, mw.Margin, mw.Estimate = mw.Upgrade.ms(), mw.Margin.ms(), mw.Estimate.ms()
 	nonNil(&r.Reasons)
 	nonNil(&r.Phases)
 	nonNil(&r.Checks)

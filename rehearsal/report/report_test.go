@@ -299,7 +299,16 @@ func TestDurationIsSecondsInJSON(t *testing.T) {
 
 func TestReRenderIsIdenticalToRunDir(t *testing.T) {
 	dir := t.TempDir()
-	require.NoError(t, report.WriteRunDir(dir, reporttest.Failing()))
+	r := reporttest.Failing()
+	// Clocks give nanoseconds; report.json keeps milliseconds.
+	for i := range r.Phases {
+		r.Phases[i].End = r.Phases[i].End.Add(time.Duration(i*12345+789) * time.Nanosecond)
+		r.Phases[i].Duration = 0
+	}
+	r.Checks[0].Duration = report.Duration(123456789 * time.Nanosecond)
+	r.Upgrade.Duration = report.Duration(41886123456 * time.Nanosecond)
+	r.MaintenanceWindow = report.MaintenanceWindow{}
+	require.NoError(t, report.WriteRunDir(dir, r))
 	back, err := report.Load(dir)
 	require.NoError(t, err)
 	for _, f := range report.Formats {

@@ -7,9 +7,11 @@ package backuptest
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,19 +32,30 @@ type Options struct {
 	Header   string // "Dumped from" version, default "15.18"
 	Restrict bool   // write \restrict / \unrestrict like the 2025 pg_dump releases
 	Extra    string // extra SQL inserted before the data section
+	// CommentBytes pads each partner's comment, to make large dumps.
+	CommentBytes int
 }
 
 // SQL returns a pg_dump-style plain dump.
 func SQL(o Options) Dump {
+	var b strings.Builder
+	rows := Write(&b, o)
+	return Dump{SQL: b.String(), Rows: rows}
+}
+
+// Write streams the dump SQL returns to w (large dumps never sit in
+// memory) and returns the rows per table.
+func Write(w io.Writer, o Options) map[string]int64 {
 	if o.Header == "" {
 		o.Header = "15.18"
 	}
-	var b strings.Builder
+	b := bufio.NewWriterSize(w, 1<<20)
+	defer b.Flush()
 	b.WriteString("--\n-- PostgreSQL database dump\n--\n\n")
 	if o.Restrict {
 		b.WriteString("\\restrict 6wU2Xd9gNIG91QK5KB2zq1gHAoB6KCij\n\n")
 	}
-	fmt.Fprintf(&b, "-- Dumped from database version %s\n-- Dumped by pg_dump version %s\n\n", o.Header, o.Header)
+	fmt.Fprintf(b, "-- Dumped from database version %s\n-- Dumped by pg_dump version %s\n\n", o.Header, o.Header)
 	b.WriteString(`SET statement_timeout = 0;
 SET lock_timeout = 0;
 SET client_encoding = 'UTF8';
@@ -156,8 +169,9 @@ COPY public.res_company (id, name) FROM stdin;
 
 COPY public.res_partner (id, name, company_id, comment, write_date) FROM stdin;
 `)
+	pad := strings.Repeat("lorem ipsum ", o.CommentBytes/12+1)[:o.CommentBytes]
 	for i := 1; i <= o.Partners; i++ {
-		fmt.Fprintf(&b, "%d\tPartner %d\t%d\tline one\\nline two; '$$'\t2024-01-0%d 10:00:00\n", i, i, 1+i%2, 1+i%9)
+		fmt.Fprintf(b, "%d\tPartner %d\t%d\tline one\\nline two; '$$'%s\t2024-01-0%d 10:00:00\n", i, i, 1+i%2, pad, 1+i%9)
 	}
 	b.WriteString(`\.
 
@@ -169,7 +183,7 @@ COPY public.res_partner (id, name, company_id, comment, write_date) FROM stdin;
 SELECT pg_catalog.setval('public.res_company_id_seq', 2, true);
 
 `)
-	fmt.Fprintf(&b, "SELECT pg_catalog.setval('public.res_partner_id_seq', %d, true);\n", max(o.Partners, 1))
+	fmt.Fprintf(b, "SELECT pg_catalog.setval('public.res_partner_id_seq', %d, true);\n", max(o.Partners, 1))
 	b.WriteString(`
 
 --
@@ -219,7 +233,7 @@ ALTER TABLE ONLY public.res_partner
 	if o.Restrict {
 		b.WriteString("\\unrestrict 6wU2Xd9gNIG91QK5KB2zq1gHAoB6KCij\n\n")
 	}
-	return Dump{SQL: b.String(), Rows: map[string]int64{"public.res_company": 2, "public.res_partner": int64(o.Partners)}}
+	return map[string]int64{"public.res_company": 2, "public.res_partner": int64(o.Partners)}
 }
 
 // Manifest is an Odoo 16 manifest.json listing the given modules.

@@ -253,7 +253,13 @@ func copyFromStdin(sql string) (table, cols string, ok bool) {
 	if !strings.HasSuffix(upper, " FROM STDIN") {
 		return "", "", false
 	}
-	head := strings.TrimSpace(body[5 : len(body)-len(" FROM stdin")])
+	end := len(body) - len(" FROM stdin")
+	if end < 5 {
+		// "COPY FROM stdin" names no table: not a COPY pg_dump writes, and
+		// slicing past it would panic (found by FuzzScanner).
+		return "", "", false
+	}
+	head := strings.TrimSpace(body[5:end])
 	if i := strings.IndexByte(head, '('); i >= 0 && strings.HasSuffix(head, ")") {
 		return strings.TrimSpace(head[:i]), head[i+1 : len(head)-1], true
 	}

@@ -60,6 +60,11 @@ func (r *Run) decide(ctx context.Context, walkErr error) error {
 	phase.Duration = report.Duration(phase.End.Sub(start))
 	if approvalErr != nil {
 		phase.Status, phase.Reason = report.PhaseFailed, approvalErr.Error()
+		// Every check passed but no approval exists: for the report (and
+		// report.Load, which refuses an approval beside a failed phase)
+		// that is a run that could not finish, like the exit code says.
+		rep.Verdict = report.Error
+		rep.Reasons = append(rep.Reasons, "no approval could be signed: "+approvalErr.Error())
 	}
 	rep.Phases = append(rep.Phases, phase)
 	writeErr := report.WriteRunDir(r.RunDir, rep)

@@ -2,6 +2,7 @@ package neutralize
 
 import (
 	"archive/zip"
+	"github.com/odoo-rehearse/rehearse/fixtures/shared"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,28 +15,9 @@ import (
 	"github.com/odoo-rehearse/rehearse/rehearsal/container"
 )
 
-// sharedBackup returns ../shared/odoo/backups/<name> beside the
-// repository. Where it is absent the test skips, except under CI=true,
-// where ../shared is promised.
+// sharedBackup returns ../shared/odoo/backups/<name> (see fixtures/shared).
 func sharedBackup(t *testing.T, name string) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			path := filepath.Join(dir, "..", "shared", "odoo", "backups", name)
-			if _, err := os.Stat(path); err != nil {
-				if os.Getenv("CI") == "true" {
-					t.Fatalf("real backup missing at %s (CI=true requires ../shared): %v", path, err)
-				}
-				t.Skipf("real backup not available at %s: %v", path, err)
-			}
-			return path
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-	}
+	return shared.Path(t, "odoo/backups/"+name)
 }
 
 // testRealProd16 restores the real Odoo 16 backup the way Odoo does

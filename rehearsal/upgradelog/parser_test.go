@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/odoo-rehearse/rehearse/fixtures/shared"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -20,27 +21,9 @@ import (
 // module in the real prod16 logs.
 var manifestNoise = regexp.MustCompile(`^odoo\.modules\.module: Error in check_manifest_dependencies: unhashable type`)
 
-// sharedLogs locates ../shared/odoo/logs beside the repository. Where it is
-// absent the test skips, except under CI=true where the data is promised.
+// sharedLogs returns ../shared/odoo/logs (see fixtures/shared).
 func sharedLogs(t *testing.T) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			logs := filepath.Join(dir, "..", "shared", "odoo", "logs")
-			if _, err := os.Stat(logs); err != nil {
-				if os.Getenv("CI") == "true" {
-					t.Fatalf("real Odoo logs missing at %s (CI=true requires ../shared): %v", logs, err)
-				}
-				t.Skipf("real Odoo logs not available at %s: %v", logs, err)
-			}
-			return logs
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-	}
+	return shared.Path(t, "odoo/logs")
 }
 
 func judgeFile(t *testing.T, path string, exit int, opts ...Option) Verdict {

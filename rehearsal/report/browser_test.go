@@ -86,7 +86,10 @@ func TestReportRendersInChromium(t *testing.T) {
 
 func findChromium(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{os.Getenv("REHEARSE_CHROMIUM"), "chromium", "chromium-browser"} {
+	// Debian's chromium first; then Google Chrome, preinstalled on GitHub's
+	// Ubuntu runners; Ubuntu's chromium-browser last: it is a snap, whose
+	// private /tmp cannot see the test's files.
+	for _, name := range []string{os.Getenv("REHEARSE_CHROMIUM"), "chromium", "google-chrome", "google-chrome-stable", "chromium-browser"} {
 		if name == "" {
 			continue
 		}

@@ -80,7 +80,7 @@ lint:
 # in headless Chromium (Debian package: chromium) and checks the screenshot
 # and the DOM; screenshots and pages are kept in out/check-report.
 check-report:
-	@command -v chromium >/dev/null || { echo 'check-report needs Chromium: apt-get install -y chromium' >&2; exit 1; }
+	@command -v $${REHEARSE_CHROMIUM:-chromium} >/dev/null || command -v google-chrome >/dev/null || { echo 'check-report needs Chromium: apt-get install -y chromium (or Google Chrome, or REHEARSE_CHROMIUM=/path/to/browser)' >&2; exit 1; }
 	REHEARSE_REPORT_SCREENSHOTS=$(CURDIR)/out/check-report $(GO) test -count=1 -run '^TestReportRendersInChromium$$' -v ./rehearsal/report/
 	@ls -l out/check-report
 

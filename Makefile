@@ -72,6 +72,34 @@ bench-restore: images
 	set -o pipefail; $(GO) test -run '^$$' -bench BenchmarkRestore -benchtime 1x -count 1 -timeout 90m ./rehearsal/restore \
 		2>&1 | grep -v -E '^[0-9]{4}/[0-9]{2}/[0-9]{2} |^  [A-Z][A-Za-z ]+: '
 
+# Every fuzz target of the repository (found by name, so a new one joins
+# without editing this), each for FUZZTIME; a crasher is written to the
+# package's testdata/fuzz/ and must be committed as a regression seed
+# (`make test` runs the seeds). Prints targets run and crashers found.
+FUZZTIME ?= 30s
+fuzz:
+	@set -o pipefail; targets=0; failed=""; \
+	for f in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd rehearsal scenarios fixtures | sort); do \
+		pkg=./$$(dirname $$f); \
+		for fn in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			targets=$$((targets+1)); echo "fuzz: $$fn ($$pkg) for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg 2>&1 | tail -n 3 || failed="$$failed $$pkg:$$fn"; \
+		done; \
+	done; \
+	echo "fuzz: $$targets targets, $$(echo $$failed | wc -w) with crashers$${failed:+:$$failed}"; \
+	test -z "$$failed"
+
+# The long proof suite (fixtures/torture, -tags torture): SIGINT and
+# SIGKILL+gc in every phase, every stand-in fault image, isolation,
+# secrets, two rehearsals at once. Runs real rehearsals two at a time
+# (the machine has 2 cores); fails, never skips, when Docker or an image
+# is missing. Full log in out/torture.log.
+torture: images
+	@mkdir -p out
+	set -o pipefail; $(GO) test -tags torture -count=1 -parallel 2 -timeout 120m -v ./fixtures/torture/ 2>&1 | tee out/torture.log \
+		| grep -E --line-buffered '^(--- |ok |FAIL|panic:|PASS$$)|^ +--- |^ +[a-z_]+_test\.go:[0-9]+: |^      '
+	@echo "full log: out/torture.log"
+
 lint:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

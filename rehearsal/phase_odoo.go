@@ -270,7 +270,7 @@ func (r *Run) addChecks(after *scenarios.Results, before *scenarios.Baseline) {
 			}
 			for _, st := range sc.Steps {
 				r.Report.Checks = append(r.Report.Checks, report.Check{
-					Scenario: sc.Name, Step: st.Name, Name: sc.Name + " / " + st.Name, Phase: string(res.Phase),
+					Scenario: sc.Name, Step: st.Name, Name: st.Name, Phase: string(res.Phase),
 					Status: checkStatus(st.Status), Expected: st.Expected, Got: st.Got,
 					Message: strings.TrimSpace(st.Message + " " + strings.Join(st.Notes, "; ")), Duration: report.Duration(st.Duration),
 				})

@@ -45,7 +45,11 @@ func (r *Run) decide(ctx context.Context, walkErr error) error {
 	}
 	for _, c := range rep.Checks {
 		if c.Status != report.CheckPass && len(rep.Reasons) < 20 {
-			rep.Reasons = append(rep.Reasons, fmt.Sprintf("check %s: %s", c.Name, firstNonEmpty(c.Message, "expected "+c.Expected+", got "+c.Got)))
+			name := c.Name
+			if c.Scenario != "" && c.Scenario != c.Name {
+				name = c.Scenario + " / " + c.Name
+			}
+			rep.Reasons = append(rep.Reasons, fmt.Sprintf("check %s: %s", name, firstNonEmpty(c.Message, "expected "+c.Expected+", got "+c.Got)))
 		}
 	}
 	if rep.Upgrade.Duration > 0 {

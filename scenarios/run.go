@@ -168,23 +168,31 @@ func (s *Set) run(ctx context.Context, env Env, phase Phase, base *Baseline) (*R
 	}
 
 	res := &Results{Phase: phase, Digest: s.Digest, Started: start, Scenarios: make([]ScenarioResult, len(s.Scenarios))}
-	sem := make(chan struct{}, env.Concurrency)
-	var wg sync.WaitGroup
-	for i, sc := range s.Scenarios {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				res.Scenarios[i] = ScenarioResult{Name: sc.Name, File: sc.File, Builtin: sc.Builtin, Status: Error, Reason: ctx.Err().Error()}
-				return
+	// Two waves: the scenarios that only read first, then those that
+	// write. A sales flow that creates an order while the record counts
+	// are taken would make the counts lie.
+	for _, writers := range []bool{false, true} {
+		sem := make(chan struct{}, env.Concurrency)
+		var wg sync.WaitGroup
+		for i, sc := range s.Scenarios {
+			if sc.writes() != writers {
+				continue
 			}
-			defer func() { <-sem }()
-			res.Scenarios[i] = r.scenario(ctx, sc)
-		}()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					res.Scenarios[i] = ScenarioResult{Name: sc.Name, File: sc.File, Builtin: sc.Builtin, Status: Error, Reason: ctx.Err().Error()}
+					return
+				}
+				defer func() { <-sem }()
+				res.Scenarios[i] = r.scenario(ctx, sc)
+			}()
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	res.Duration = time.Since(start)
 	if err := ctx.Err(); err != nil {
 		return res, err
@@ -576,4 +584,22 @@ func sqlValue(v any) any {
 		return v
 	}
 	return fmt.Sprint(v)
+}
+
+// readMethods change nothing in the database.
+var readMethods = map[string]bool{
+	"search": true, "search_read": true, "search_count": true, "read": true, "read_group": true,
+	"fields_get": true, "name_get": true, "name_search": true, "get_views": true, "fields_view_get": true,
+	"check_access_rights": true, "default_get": true, "exists": true,
+}
+
+// writes reports whether a scenario may change the copy: any model method
+// that is not a known read. SQL steps run read-only, checks only read.
+func (sc *Scenario) writes() bool {
+	for _, st := range sc.Steps {
+		if st.Method != "" && !readMethods[st.Method] {
+			return true
+		}
+	}
+	return false
 }

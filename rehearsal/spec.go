@@ -189,6 +189,9 @@ func (s *Spec) Validate() error { return s.validate(func(string) int { return 0 
 func (s *Spec) where(line func(string) int, key string) string {
 	file := s.file
 	if file == "" {
+		if flag, ok := flagOf[key]; ok {
+			return flag
+		}
 		return "--" + strings.ReplaceAll(key, "_", "-")
 	}
 	if l := line(key); l > 0 {
@@ -196,6 +199,10 @@ func (s *Spec) where(line func(string) int, key string) string {
 	}
 	return fmt.Sprintf("%s: %s", file, key)
 }
+
+// flagOf names the `rehearse run` flag of a spec key whose flag is not
+// simply --key.
+var flagOf = map[string]string{"log": "--log-allow", "upgrade": "--upgrade-command", "restore": "--restore-allow"}
 
 var dbNamePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$`)
 

@@ -31,6 +31,7 @@ type runOptions struct {
 	scenarios     []string
 	noBuiltin     bool
 	logAllow      []string
+	restoreAllow  []string
 	concurrency   int
 	output        string
 	keep          bool
@@ -72,6 +73,7 @@ Exit codes: 0 approved, 1 rejected, 2 could not rehearse, 130 interrupted.`,
 	f.StringArrayVar(&opts.scenarios, "scenarios", nil, "scenario file or folder (repeatable)")
 	f.BoolVar(&opts.noBuiltin, "no-builtin-checks", false, "do not run the built-in check pack")
 	f.StringArrayVar(&opts.logAllow, "log-allow", nil, "regular expression of a harmless ERROR line of the upgrade log (repeatable)")
+	f.StringArrayVar(&opts.restoreAllow, "restore-allow", nil, "regular expression of an SQL error the restore may pass over (repeatable)")
 	f.IntVar(&opts.concurrency, "concurrency", 0, "scenarios run at once (default 4)")
 	f.StringVarP(&opts.output, "output", "o", "", "output folder for run directories (default rehearse-runs)")
 	f.BoolVar(&opts.keep, "keep", false, "on failure, leave the environment up and say how to reach it")
@@ -115,6 +117,9 @@ func runRun(ctx context.Context, g *globalOptions, cmd *cobra.Command, opts runO
 	}
 	if changed("scenarios") {
 		spec.Scenarios = opts.scenarios
+	}
+	if changed("restore-allow") {
+		spec.Restore.Allow = opts.restoreAllow
 	}
 	if changed("log-allow") {
 		spec.Log.Allow = opts.logAllow

@@ -84,7 +84,11 @@ func (r *Run) startServer(ctx context.Context, phase, kind, image, wantSeries st
 			err = fmt.Errorf("answers version %s, want %s", v.Serie, wantSeries)
 		}
 		last = err
-		if running, rerr := c.Running(ctx); rerr == nil && !running {
+		running, rerr := c.Running(ctx)
+		if rerr != nil && ctx.Err() == nil {
+			return c, client, odoo.VersionInfo{}, exit.Infra("Odoo container %s vanished while starting: %v", c.Name(), rerr)
+		}
+		if rerr == nil && !running {
 			return c, client, odoo.VersionInfo{}, exit.Reject("Odoo (%s) exited before it answered XML-RPC: %s", image, r.logTail(ctx, c))
 		}
 		select {

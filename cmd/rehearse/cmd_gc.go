@@ -57,12 +57,14 @@ func runGC(ctx context.Context, g *globalOptions, opts gcOptions) error {
 	var dirs []workdir.Leftover
 	if opts.run == "" {
 		dirs, err = workdir.GC(opts.dryRun, opts.all)
-		for _, d := range dirs {
-			fmt.Fprintf(g.stdout, "%s work dir %s\n", verb, d.Path)
-		}
-		if err != nil {
-			return err
-		}
+	} else {
+		dirs, err = workdir.GCRun(opts.run, opts.dryRun)
+	}
+	for _, d := range dirs {
+		fmt.Fprintf(g.stdout, "%s work dir %s\n", verb, d.Path)
+	}
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(g.stdout, "gc: %s %d Docker resources and %d work dirs\n", verb, len(found), len(dirs))
 	return nil

@@ -110,3 +110,23 @@ func alive(owner string) bool {
 	err = syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
+
+// GCRun removes the folder of one run, named by the user (`rehearse gc
+// --run ID`), whether or not its process is alive, as container.GC does
+// for the run's Docker resources: without it a run killed with SIGKILL
+// kept its scratch copy of production after `gc --run`.
+func GCRun(runID string, dryRun bool) ([]Leftover, error) {
+	if runID == "" || strings.ContainsAny(runID, `/\`) || strings.Contains(runID, "..") {
+		return nil, fmt.Errorf("run id %q: not a run id", runID)
+	}
+	p := filepath.Join(Base(), prefix+runID)
+	owner, err := os.ReadFile(filepath.Join(p, ownerFile))
+	if err != nil {
+		return nil, nil // no folder of ours for this run
+	}
+	l := Leftover{Path: p, Alive: alive(string(owner))}
+	if dryRun {
+		return []Leftover{l}, nil
+	}
+	return []Leftover{l}, os.RemoveAll(p)
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -185,6 +186,16 @@ func checkRecordCounts(ctx context.Context, r *runner, with map[string]any, befo
 		}
 		tol.Amount, tol.Percent = amount, percent
 	}
+	// An upgrade that loses business records is never "within tolerance":
+	// the tolerance is for growth, losses are counted one by one.
+	maxShrink := int64(0)
+	if v, ok := with["max_shrink"]; ok {
+		n, err := strconv.ParseInt(fmt.Sprint(v), 10, 64)
+		if err != nil || n < 0 {
+			return checkOutcome{err: fmt.Errorf("with.max_shrink %v: want a whole number of records, 0 or more", v)}
+		}
+		maxShrink = n
+	}
 	counts := map[string]any{}
 	for _, m := range models {
 		if r.phase == After {
@@ -220,12 +231,18 @@ func checkRecordCounts(ctx context.Context, r *runner, with map[string]any, befo
 			bad = append(bad, fmt.Sprintf("%s: %v before, model gone after", m, b))
 			continue
 		}
+		bn, bok := asInt64(b)
+		an, aok := asInt64(a)
+		if bok && aok && bn-an > maxShrink {
+			bad = append(bad, fmt.Sprintf("%s: before %d, after %d (%d records lost)", m, bn, an, bn-an))
+			continue
+		}
 		if o := compareValues(tol, b, a, true, true); !o.ok {
 			bad = append(bad, fmt.Sprintf("%s: %s", m, o.msg))
 		}
 	}
 	if len(bad) > 0 {
-		return checkOutcome{fail: "record counts changed beyond tolerance", expected: tol.String() + " for each model", got: strings.Join(bad, "; ")}
+		return checkOutcome{fail: "record counts changed beyond tolerance", expected: fmt.Sprintf("no more than %d records lost and %s for each model", maxShrink, tol), got: strings.Join(bad, "; ")}
 	}
 	return checkOutcome{}
 }
@@ -427,4 +444,16 @@ func checkAttachmentsReadable(ctx context.Context, r *runner, with map[string]an
 			expected: "the content of every sampled attachment", got: strings.Join(missing, ", ")}
 	}
 	return checkOutcome{notes: notes}
+}
+
+func asInt64(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case float64:
+		return int64(n), n == float64(int64(n))
+	}
+	return 0, false
 }

@@ -54,6 +54,15 @@ func BenchmarkRestore(b *testing.B) {
 		b.Logf("backupgen's large fixture absent (%v; make fixtures-large): using a synthetic one", err)
 		fixtures = append(fixtures, fixture{"synthetic-1.2GB", synthLarge(b), ""})
 	}
+	if only := os.Getenv("REHEARSE_BENCH_FIXTURES"); only != "" { // e.g. "large" or "prod16,large"
+		var kept []fixture
+		for _, fx := range fixtures {
+			if strings.Contains(","+only+",", ","+fx.name+",") {
+				kept = append(kept, fx)
+			}
+		}
+		fixtures = kept
+	}
 	if len(fixtures) == 0 {
 		b.Skip("no fixture: neither ../shared nor the large generated backup")
 	}

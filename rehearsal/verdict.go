@@ -49,7 +49,7 @@ func (r *Run) decide(ctx context.Context, walkErr error) error {
 			if c.Scenario != "" && c.Scenario != c.Name {
 				name = c.Scenario + " / " + c.Name
 			}
-			rep.Reasons = append(rep.Reasons, fmt.Sprintf("check %s: %s", name, firstNonEmpty(c.Message, "expected "+c.Expected+", got "+c.Got)))
+			rep.Reasons = append(rep.Reasons, fmt.Sprintf("check %s: %s", name, checkReason(c)))
 		}
 	}
 	if rep.Upgrade.Duration > 0 {
@@ -125,11 +125,22 @@ func (r *Run) approve(ctx context.Context) error {
 	return nil
 }
 
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
+// checkReason says why a check failed in one line: its message and what
+// it expected and got, cut short (the report has the whole of it).
+func checkReason(c report.Check) string {
+	msg := c.Message
+	if c.Expected != "" || c.Got != "" {
+		detail := fmt.Sprintf("expected %s; got %s", c.Expected, c.Got)
+		if msg == "" {
+			msg = detail
+		} else {
+			msg += " (" + detail + ")"
+		}
 	}
-	return b
+	if r := []rune(msg); len(r) > 400 {
+		msg = string(r[:400]) + "…"
+	}
+	return msg
 }
 
 func firstReason(rep *report.Report) string {

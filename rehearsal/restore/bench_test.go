@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"compress/flate"
 	"fmt"
+	"github.com/odoo-rehearse/rehearse/fixtures/shared"
 	"io"
 	"os"
 	"path/filepath"
@@ -243,16 +244,4 @@ func repoRoot(t testing.TB) string {
 	return ""
 }
 
-func sharedDirOrEmpty() string {
-	wd, _ := os.Getwd()
-	for dir := wd; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			shared := filepath.Join(dir, "..", "shared", "odoo", "backups")
-			if _, err := os.Stat(shared); err == nil {
-				return filepath.Join(dir, "..", "shared")
-			}
-			return ""
-		}
-	}
-	return ""
-}
+func sharedDirOrEmpty() string { return shared.Root() }

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"github.com/odoo-rehearse/rehearse/fixtures/shared"
 	"io"
 	"os"
 	"path/filepath"
@@ -305,25 +306,9 @@ func Gzip(t testing.TB, dir, name, body string) string {
 	return p
 }
 
-// Shared returns ../shared next to the repository, which holds real Odoo
-// backups (odoo/backups/prod16.zip, prod16.Fc.dump). When it is absent the
-// test skips, except under CI=true where it must be present.
+// Shared returns ../shared next to the repository (real Odoo backups
+// in odoo/backups), by the rule of fixtures/shared.
 func Shared(t testing.TB) string {
 	t.Helper()
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	for dir := wd; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			shared := filepath.Join(dir, "..", "shared")
-			if _, err := os.Stat(filepath.Join(shared, "odoo", "backups")); err != nil {
-				if os.Getenv("CI") == "true" {
-					t.Fatalf("../shared is absent under CI=true: %v", err)
-				}
-				t.Skipf("../shared (real Odoo backups) is absent next to the repository: %v", err)
-			}
-			return shared
-		}
-	}
-	t.Fatal("go.mod not found above " + wd)
-	return ""
+	return filepath.Dir(filepath.Dir(shared.Path(t, "odoo/backups")))
 }

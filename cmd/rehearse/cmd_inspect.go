@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/odoo-rehearse/rehearse/rehearsal/report"
 	"io"
 	"strings"
 
@@ -64,7 +65,7 @@ func printInspection(w io.Writer, b *backup.Backup) error {
 	row("backup", "%s", b.Path)
 	row("format", "%s (%s dump %s)", b.Format, b.DumpKind, b.DumpPath)
 	row("sha256", "%s", b.SHA256)
-	row("size", "%s (dump %s)", bytesText(b.Size), bytesText(b.DumpSize))
+	row("size", "%s (dump %s)", report.ByteSize(b.Size), report.ByteSize(b.DumpSize))
 	if b.PGVersion != "" {
 		row("postgresql", "dumped from %s by pg_dump %s", b.PGVersion, b.PGDumpVersion)
 	}
@@ -87,7 +88,7 @@ func printInspection(w io.Writer, b *backup.Backup) error {
 		row("tables", "%d", b.Tables)
 	}
 	if b.Filestore.Present {
-		row("filestore", "%d files, %s", b.Filestore.Files, bytesText(b.Filestore.Bytes))
+		row("filestore", "%d files, %s", b.Filestore.Files, report.ByteSize(b.Filestore.Bytes))
 	} else {
 		row("filestore", "none")
 	}
@@ -101,17 +102,4 @@ func printInspection(w io.Writer, b *backup.Backup) error {
 	}
 	_, err := io.WriteString(w, s.String())
 	return err
-}
-
-func bytesText(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -21,7 +21,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"title":    checkTitleNoPhase,
 	"headline": verdictHeadline,
 	"signed":   signed,
-	"bytes":    byteSize,
+	"bytes":    ByteSize,
 	"dash":     orDash,
 	"human":    humanDuration,
 	"utc":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },

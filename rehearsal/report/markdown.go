@@ -147,7 +147,7 @@ func renderMarkdown(b *bytes.Buffer, r *Report, maxChecks, excerptLines int) {
 
 	p("### Identity\n\n| | |\n|---|---|\n")
 	p("| backup | %s (%s, %s, Odoo %s, PostgreSQL %s, %d modules) |\n", mdCell(r.Backup.Path), mdCell(r.Backup.Format),
-		byteSize(r.Backup.Size), mdCell(orDash(r.Backup.OdooVersion)), mdCell(orDash(r.Backup.PostgresVersion)), r.Backup.ModuleCount)
+		ByteSize(r.Backup.Size), mdCell(orDash(r.Backup.OdooVersion)), mdCell(orDash(r.Backup.PostgresVersion)), r.Backup.ModuleCount)
 	p("| backup sha256 | `%s` |\n", mdCode(r.Backup.SHA256))
 	p("| source image | %s `%s` (Odoo %s) |\n", mdCell(r.SourceImage.Ref), mdCode(r.SourceImage.ID), mdCell(orDash(r.SourceImage.OdooVersion)))
 	p("| target image | %s `%s` (Odoo %s) |\n", mdCell(r.TargetImage.Ref), mdCode(r.TargetImage.ID), mdCell(orDash(r.TargetImage.OdooVersion)))
@@ -273,7 +273,8 @@ func orDash(s string) string {
 	return s
 }
 
-func byteSize(n int64) string {
+// ByteSize writes a size the way people read it (1.5 MiB).
+func ByteSize(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

@@ -118,6 +118,15 @@ func (r *Runtime) Docker() *client.Client { return r.docker.Client }
 // ErrImageMissing is returned (wrapped) when an image is not present locally.
 var ErrImageMissing = errors.New("image not found locally")
 
+// missingImage says how to get the image; errors.Is(err, ErrImageMissing).
+type missingImage string
+
+func (m missingImage) Error() string {
+	return fmt.Sprintf("image %s not found locally; run `make images` or `docker pull %s`", string(m), string(m))
+}
+
+func (m missingImage) Is(target error) bool { return target == ErrImageMissing }
+
 // ImageID returns the ID of a local image. It never pulls: a missing
 // image is ErrImageMissing with the commands that provide it.
 func (r *Runtime) ImageID(ctx context.Context, ref string) (string, error) {
@@ -128,8 +137,7 @@ func imageID(ctx context.Context, docker *client.Client, ref string) (string, er
 	res, err := docker.ImageInspect(ctx, ref)
 	if err != nil {
 		if cerrdefs.IsNotFound(err) {
-			return "", &exit.Error{Code: exit.CannotRun, Err: fmt.Errorf(
-				"image %s not found locally; run `make images` or `docker pull %s`: %w", ref, ref, ErrImageMissing)}
+			return "", &exit.Error{Code: exit.CannotRun, Err: missingImage(ref)}
 		}
 		return "", exit.Infra("inspect image %s: %v", ref, err)
 	}

@@ -118,6 +118,7 @@ func (p *Plain) Close() {}
 type Live struct {
 	mu     sync.Mutex
 	w      io.Writer
+	width  int // a line longer than the terminal would wrap and break the redraw
 	order  []string
 	phases map[string]*phaseState
 	drawn  int
@@ -128,7 +129,12 @@ type Live struct {
 
 // NewLive redraws on w (a terminal) four times a second.
 func NewLive(w io.Writer) *Live {
-	l := &Live{w: w, phases: map[string]*phaseState{}, stop: make(chan struct{}), done: make(chan struct{})}
+	l := &Live{w: w, width: 120, phases: map[string]*phaseState{}, stop: make(chan struct{}), done: make(chan struct{})}
+	if f, ok := w.(*os.File); ok {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 20 {
+			l.width = cols
+		}
+	}
 	go l.tick()
 	return l
 }
@@ -211,7 +217,8 @@ func (l *Live) Close() {
 	l.draw()
 }
 
-var marks = map[string]string{"": "·", "running": "▶", "passed": "✓", "failed": "✗", "skipped": "–"}
+var marks = map[string]string{"": "·", "running": "▶", "passed": "✓", "failed": "✗", "skipped": "–",
+	"approved": "✓", "rejected": "✗", "error": "✗"}
 
 func (l *Live) draw() {
 	var b strings.Builder
@@ -220,7 +227,12 @@ func (l *Live) draw() {
 	}
 	lines := 0
 	for _, n := range l.notes {
-		fmt.Fprintf(&b, "\r\x1b[2K%s\n", n)
+		// Notes stay above the list. Each row is cleared before it is
+		// written, so a long note is cut into rows here rather than left
+		// to the terminal's wrapping.
+		for _, row := range rows(n, l.width-1) {
+			fmt.Fprintf(&b, "\r\x1b[2K%s\n", row)
+		}
 	}
 	l.notes = nil
 	for _, name := range l.order {
@@ -239,7 +251,7 @@ func (l *Live) draw() {
 		if st.reason != "" {
 			line += "  " + st.reason
 		}
-		fmt.Fprintf(&b, "\r\x1b[2K%s\n", line)
+		fmt.Fprintf(&b, "\r\x1b[2K%s\n", fit(line, l.width))
 		lines++
 	}
 	l.drawn = lines
@@ -255,4 +267,23 @@ func round(d time.Duration) string {
 	default:
 		return d.Round(time.Minute).String()
 	}
+}
+
+// fit cuts a line to the terminal's width, so it takes one row.
+func fit(line string, width int) string {
+	r := []rune(line)
+	if len(r) < width {
+		return line
+	}
+	return string(r[:width-2]) + "…"
+}
+
+func rows(s string, width int) []string {
+	r := []rune(s)
+	var out []string
+	for len(r) > width {
+		out = append(out, string(r[:width]))
+		r = r[width:]
+	}
+	return append(out, string(r))
 }

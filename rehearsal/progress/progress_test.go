@@ -53,3 +53,19 @@ func TestLiveRedrawsThePhaseList(t *testing.T) {
 	assert.Contains(t, last, "loading module sale (3/77)")
 	assert.Contains(t, last, "· serve")
 }
+
+func TestLiveKeepsEveryRowWithinTheTerminal(t *testing.T) {
+	var buf bytes.Buffer
+	l := NewLive(&buf)
+	l.width = 20
+	l.Plan([]string{"network"})
+	l.Note("backup: a warning that is much longer than twenty columns")
+	l.Start("network")
+	l.End("network", "failed", "image rehearse/nope:1 not found locally")
+	l.Close()
+	for _, row := range strings.Split(buf.String(), "\n") {
+		row = row[strings.LastIndex(row, "\x1b[2K")+1:]
+		assert.LessOrEqual(t, len([]rune(strings.TrimPrefix(row, "[2K"))), 20, "row %q", row)
+	}
+	assert.Contains(t, buf.String(), "backup: a warning t")
+}

@@ -81,6 +81,11 @@ func (r *Run) decide(ctx context.Context, walkErr error) error {
 		return approvalErr
 	case code == exit.Approved:
 		return nil
+	case walkErr != nil && code == exit.Interrupted:
+		// WithCode keeps the code of an exit.Error, and a phase cut by
+		// Ctrl-C usually fails with one (exit 2, "context canceled"):
+		// the interruption decides the code, as README promises (130).
+		return &exit.Error{Code: exit.Interrupted, Err: walkErr}
 	case walkErr != nil:
 		return exit.WithCode(code, walkErr)
 	default:

@@ -86,6 +86,10 @@ func (r *Run) decide(ctx context.Context, walkErr error) error {
 		// Ctrl-C usually fails with one (exit 2, "context canceled"):
 		// the interruption decides the code, as README promises (130).
 		return &exit.Error{Code: exit.Interrupted, Err: walkErr}
+	case code == exit.Interrupted:
+		// Whatever the failing call made of the cancellation (a Docker
+		// error, a wrapped message), an interrupted run exits 130.
+		return &exit.Error{Code: exit.Interrupted, Err: walkErr}
 	case walkErr != nil:
 		return exit.WithCode(code, walkErr)
 	default:

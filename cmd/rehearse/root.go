@@ -28,8 +28,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exit.Approved
 	}
-	if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-		err = exit.WithCode(exit.Interrupted, fmt.Errorf("%w (interrupted)", err))
+	if ctx.Err() != nil {
+		// Interrupted: 130, even when the command's own error carried
+		// another code (a Docker call cut short looks like an infra error).
+		err = &exit.Error{Code: exit.Interrupted, Err: err}
 	}
 	code := exit.Code(err)
 	if !errors.Is(err, errSilent) {

@@ -256,7 +256,14 @@ func (s *Spec) validate(line func(string) int) error {
 	return nil
 }
 
-var imageRefPattern = regexp.MustCompile(`^([a-zA-Z0-9][a-zA-Z0-9._/:-]*(@sha256:[a-f0-9]{64})?|sha256:[a-f0-9]{64})$`)
+// imageRefPattern is Docker's reference grammar: [host[:port]/]path[:tag][@digest],
+// path components lower-case, or a bare image ID.
+var imageRefPattern = regexp.MustCompile(`^(` +
+	`([a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?/)?` + // registry host
+	`[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*` + // path
+	`(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?` + // tag
+	`(@sha256:[a-f0-9]{64})?` + // digest
+	`|sha256:[a-f0-9]{64})$`)
 
 func upgradeNamesDB(cmd []string) bool {
 	for _, a := range cmd {

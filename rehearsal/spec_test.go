@@ -3,6 +3,7 @@ package rehearsal
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,6 +85,7 @@ func TestLoadSpecErrorsNameFileAndLine(t *testing.T) {
 		{"bad regexp", "backup: a.zip\ntarget_image: odoo:17.0\nlog:\n  allow: ['(unclosed']\n", []string{":3: log", "allow pattern"}},
 		{"upgrade without db", "backup: a.zip\ntarget_image: odoo:17.0\nupgrade:\n  command: [odoo, -u, all]\n", []string{":3: upgrade", "{db}"}},
 		{"bad image", "backup: a.zip\ntarget_image: 'odoo 17'\n", []string{":2: target_image", "not an image reference"}},
+		{"double colon", "backup: a.zip\ntarget_image: 'ODOO::17'\n", []string{":2: target_image", "not an image reference"}},
 		{"bad database", "backup: a.zip\ntarget_image: odoo:17.0\ndatabase: 'drop table;'\n", []string{":3: database"}},
 		{"missing addons", "backup: a.zip\ntarget_image: odoo:17.0\naddons: [nowhere]\n", []string{":3: addons", "nowhere is not a folder"}},
 		{"empty file", "", []string{"empty"}},
@@ -107,4 +109,14 @@ func TestSpecFromFlagsNamesFlags(t *testing.T) {
 	err := s.Validate()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "--concurrency: 100: use 1 to 64")
+}
+
+func TestImageReferences(t *testing.T) {
+	for _, ref := range []string{"odoo:17.0", "rehearse/odoo-standin:17.0-broken-view", "registry.example.com:5000/acme/odoo:17.0",
+		"odoo@sha256:" + strings.Repeat("a", 64), "sha256:" + strings.Repeat("0", 64), "localhost/odoo"} {
+		assert.True(t, imageRefPattern.MatchString(ref), ref)
+	}
+	for _, ref := range []string{"ODOO::17", "odoo:", ":17", "Odoo/Odoo:17", "odoo 17", "odoo:17@sha256:short"} {
+		assert.False(t, imageRefPattern.MatchString(ref), ref)
+	}
 }

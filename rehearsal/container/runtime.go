@@ -192,7 +192,22 @@ func (r *Runtime) Volume(ctx context.Context, purpose string) (string, error) {
 // mid-create). It is safe to call more than once and with a cancelled
 // parent context: callers pass context.WithoutCancel.
 func (r *Runtime) Teardown(ctx context.Context) error {
-	_, err := removeRuns(ctx, r.docker.Client, map[string]bool{r.runID: true}, false)
+	// A create that was in flight when the run was interrupted can finish
+	// on the engine after we listed what to remove (the client gave up,
+	// the daemon did not): sweep again until a listing comes back empty.
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		var removed []Resource
+		removed, err = removeRuns(ctx, r.docker.Client, map[string]bool{r.runID: true}, false)
+		if err != nil || (len(removed) == 0 && attempt > 0) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 300 * time.Millisecond):
+		}
+	}
 	r.mu.Lock()
 	r.network, r.relay, r.networks = "", nil, nil
 	r.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
@@ -60,7 +61,32 @@ func GC(ctx context.Context, opts GCOptions) ([]Resource, error) {
 	if opts.DryRun {
 		return selected, nil
 	}
-	return selected, removeResources(ctx, docker.Client, selected)
+	if err := removeResources(ctx, docker.Client, selected); err != nil {
+		return selected, err
+	}
+	// A run killed while Docker was creating something for it: the engine
+	// can finish that create after our listing. Sweep those runs again
+	// until nothing of them is left (as Teardown does).
+	runs := map[string]bool{}
+	for _, r := range selected {
+		runs[r.RunID] = true
+	}
+	for attempt := 0; attempt < 4 && len(runs) > 0; attempt++ {
+		select {
+		case <-ctx.Done():
+			return selected, ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 300 * time.Millisecond):
+		}
+		late, err := removeRuns(ctx, docker.Client, runs, opts.Cache)
+		if err != nil {
+			return selected, err
+		}
+		if len(late) == 0 {
+			break
+		}
+		selected = append(selected, late...)
+	}
+	return selected, nil
 }
 
 // removeRuns removes every resource of the given runs (cache included

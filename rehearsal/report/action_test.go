@@ -112,6 +112,9 @@ type actionFile struct {
 // outlive the job, and the job's result follows rehearse's exit code.
 func TestActionSteps(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true and bash is not installed: the action's steps cannot run")
+		}
 		t.Skip("bash is not installed")
 	}
 	data, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
